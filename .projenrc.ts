@@ -1,0 +1,71 @@
+import { javascript, typescript } from 'projen';
+import { TypeScriptModuleResolution } from 'projen/lib/javascript';
+import { CodeQuality } from './projenrc/code-quality';
+import { ALLOWED_INSTALL_SCRIPTS, DEPENDENCIES, DEV_DEPENDENCIES, NODE_VERSION } from './projenrc/dependencies';
+import { GeneratedFileDrift } from './projenrc/drift';
+import { LocalPipeline } from './projenrc/local-pipeline';
+import { Tests } from './projenrc/tests';
+import { Toolchain } from './projenrc/toolchain';
+
+/** Code that ships: the service (on Lambda) and the CDK app. */
+const RUNTIME_FOLDERS = ['service', 'stages'];
+/** Code that builds, checks, tests and runs the pipeline. */
+const DEV_FOLDERS = ['pipeline', 'security', 'loadtest', 'test', 'e2e', 'projenrc', 'service/web'];
+
+const project = new typescript.TypeScriptAppProject({
+  name: 'b2-delivery-pipeline',
+  description: 'B2 Delivery Pipeline: the B2 service, its environments and the pipeline that delivers it.',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: NODE_VERSION,
+  projenVersion: '0.103.25',
+  typescriptVersion: '5.9.3',
+  projenrcTs: true,
+  projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsx() },
+  srcdir: 'pipeline',
+  testdir: 'test',
+  sampleCode: false,
+  jest: false,
+  eslint: false,
+  prettier: false,
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  package: false,
+  licensed: false,
+  disableTsconfig: true,
+  tsconfigDevFile: 'tsconfig.json',
+  tsconfigDev: {
+    include: [...RUNTIME_FOLDERS, ...DEV_FOLDERS]
+      .map((dir) => `${dir}/**/*.ts`)
+      .concat('.projenrc.ts', 'vitest.config.mts'),
+    exclude: ['node_modules', '.tools', 'cdk.out', 'reports', '.pipeline', 'dist'],
+    compilerOptions: {
+      module: 'preserve',
+      moduleResolution: TypeScriptModuleResolution.BUNDLER,
+      target: 'ES2022',
+      lib: ['es2023', 'dom', 'dom.iterable'],
+      noEmit: true,
+      declaration: false,
+      inlineSourceMap: false,
+      inlineSources: false,
+      skipLibCheck: true,
+      isolatedModules: true,
+    },
+  },
+  deps: DEPENDENCIES,
+  devDeps: DEV_DEPENDENCIES,
+  gitignore: ['/.tools/', '/reports/', '/.pipeline/', '/cdk.out/', '/dist/', '/coverage/'],
+});
+
+project.package.addField('allowScripts', ALLOWED_INSTALL_SCRIPTS);
+
+const codeQuality = new CodeQuality(project, { runtimeFolders: RUNTIME_FOLDERS, devFolders: DEV_FOLDERS });
+const toolchain = new Toolchain(project);
+const tests = new Tests(project, toolchain);
+const drift = new GeneratedFileDrift(project);
+new LocalPipeline(project, {
+  steps: [toolchain.installTask, codeQuality.typecheckTask, codeQuality.lintTask, drift.checkTask, tests.unitTask],
+});
+
+project.synth();

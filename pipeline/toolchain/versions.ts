@@ -1,0 +1,73 @@
+/**
+ * The gate tools, each pinned. The installer, the doctor, the CodeBuild steps of the AWS
+ * pipeline and the local engine all read this one table.
+ */
+export type ToolName = 'semgrep' | 'cfn-lint' | 'k6' | 'gitleaks' | 'actionlint' | 'dynamodb-local' | 'chromium';
+
+export type ToolSource =
+  | { readonly kind: 'pypi'; readonly package: string }
+  | { readonly kind: 'go'; readonly module: string; readonly mainPackage: string }
+  | { readonly kind: 'maven'; readonly coordinates: string }
+  | { readonly kind: 'apt'; readonly package: string };
+
+export interface ToolSpec {
+  readonly name: ToolName;
+  /** The exact version installed. For `apt`, the major version: Debian's security archive keeps only the latest build of a major. */
+  readonly version: string;
+  /** What the pipeline uses it for. */
+  readonly purpose: string;
+  readonly source: ToolSource;
+}
+
+export const TOOLS: Record<ToolName, ToolSpec> = {
+  semgrep: {
+    name: 'semgrep',
+    version: '1.185.0',
+    purpose: 'SAST gate: the project rules in security/semgrep',
+    source: { kind: 'pypi', package: 'semgrep' },
+  },
+  'cfn-lint': {
+    name: 'cfn-lint',
+    version: '1.58.0',
+    purpose: 'unit gate: lints the synthesized CloudFormation templates',
+    source: { kind: 'pypi', package: 'cfn-lint' },
+  },
+  k6: {
+    name: 'k6',
+    version: '1.8.1',
+    purpose: 'load gate: the current load and 10x, and the headroom search',
+    source: { kind: 'go', module: 'go.k6.io/k6', mainPackage: 'go.k6.io/k6' },
+  },
+  gitleaks: {
+    name: 'gitleaks',
+    version: '8.30.1',
+    purpose: 'secrets gate: working tree and git history',
+    source: {
+      kind: 'go',
+      module: 'github.com/zricethezav/gitleaks/v8',
+      mainPackage: 'github.com/zricethezav/gitleaks/v8',
+    },
+  },
+  actionlint: {
+    name: 'actionlint',
+    version: '1.7.12',
+    purpose: 'checks the generated GitHub workflows',
+    source: {
+      kind: 'go',
+      module: 'github.com/rhysd/actionlint',
+      mainPackage: 'github.com/rhysd/actionlint/cmd/actionlint',
+    },
+  },
+  'dynamodb-local': {
+    name: 'dynamodb-local',
+    version: '3.3.1',
+    purpose: 'the data store of the local environments and of the integration tests',
+    source: { kind: 'maven', coordinates: 'software.amazon.dynamodb:DynamoDBLocal' },
+  },
+  chromium: {
+    name: 'chromium',
+    version: '156',
+    purpose: 'the browser of the Playwright end-to-end gate',
+    source: { kind: 'apt', package: 'chromium' },
+  },
+};

@@ -1,0 +1,46 @@
+/**
+ * Every dependency is pinned to an exact version so that a build today and a build
+ * next month resolve the same tree; package-lock.json pins the transitive rest.
+ */
+export const NODE_VERSION = '20.19.0';
+
+/** What ships: the B2 service (bundled into the Lambda and the local release) and the CDK app. */
+export const DEPENDENCIES = [
+  'aws-cdk-lib@2.276.0',
+  'constructs@10.8.1',
+  'cdk-nag@3.0.2',
+  'hono@4.13.19',
+  '@hono/node-server@2.1.9',
+  'jose@6.2.18',
+  'zod@4.6.7',
+  '@aws-sdk/client-dynamodb@3.1169.0',
+  '@aws-sdk/lib-dynamodb@3.1169.0',
+  '@aws-sdk/client-secrets-manager@3.1164.0',
+  '@aws-lambda-powertools/logger@2.36.0',
+  '@aws-lambda-powertools/metrics@2.36.0',
+  '@aws-lambda-powertools/tracer@2.36.0',
+];
+
+/** What builds, checks and tests it. */
+export const DEV_DEPENDENCIES = [
+  'tsx@4.23.15',
+  '@types/node@20.19.43',
+  '@types/aws-lambda@8.10.164',
+  '@types/k6@2.3.0',
+  'aws-cdk@2.1148.1',
+  'esbuild@0.28.2',
+  'vite@8.3.8',
+  'vitest@4.1.12',
+  '@vitest/coverage-v8@4.1.12',
+  '@playwright/test@1.65.1',
+  'npm-audit-resolver@3.0.0-RC.0',
+  '@cyclonedx/cyclonedx-npm@6.0.1',
+  'listr2@9.0.5',
+];
+
+/**
+ * npm 11 runs a dependency's install script only when allowed. esbuild's checks its native
+ * binary; libxmljs2 (an optional XML validator of the SBOM library) would compile native code
+ * that the JSON SBOM never uses.
+ */
+export const ALLOWED_INSTALL_SCRIPTS = { esbuild: true, libxmljs2: false };
