@@ -1,11 +1,14 @@
 import { javascript, typescript } from 'projen';
 import { TypeScriptModuleResolution } from 'projen/lib/javascript';
+import { CdkApp } from './projenrc/cdk';
 import { CodeQuality } from './projenrc/code-quality';
 import { ALLOWED_INSTALL_SCRIPTS, DEPENDENCIES, DEV_DEPENDENCIES, NODE_VERSION } from './projenrc/dependencies';
 import { GeneratedFileDrift } from './projenrc/drift';
 import { LocalPipeline } from './projenrc/local-pipeline';
+import { ServiceRelease } from './projenrc/service';
 import { Tests } from './projenrc/tests';
 import { Toolchain } from './projenrc/toolchain';
+import { WebFrontEnd } from './projenrc/web';
 
 /** Code that ships: the service (on Lambda) and the CDK app. */
 const RUNTIME_FOLDERS = ['service', 'stages'];
@@ -64,8 +67,18 @@ const codeQuality = new CodeQuality(project, { runtimeFolders: RUNTIME_FOLDERS, 
 const toolchain = new Toolchain(project);
 const tests = new Tests(project, toolchain);
 const drift = new GeneratedFileDrift(project);
+const cdkApp = new CdkApp(project);
+new WebFrontEnd(project);
+new ServiceRelease(project);
 new LocalPipeline(project, {
-  steps: [toolchain.installTask, codeQuality.typecheckTask, codeQuality.lintTask, drift.checkTask, tests.unitTask],
+  steps: [
+    toolchain.installTask,
+    codeQuality.typecheckTask,
+    codeQuality.lintTask,
+    drift.checkTask,
+    tests.unitTask,
+    cdkApp.infraCheckTask,
+  ],
 });
 
 project.synth();

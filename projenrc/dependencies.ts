@@ -36,6 +36,8 @@ export const DEV_DEPENDENCIES = [
   'npm-audit-resolver@3.0.0-RC.0',
   '@cyclonedx/cyclonedx-npm@6.0.1',
   'listr2@9.0.5',
+  'undici@7.30.2',
+  'yaml@2.9.1',
 ];
 
 /**

@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { runMain } from '../../pipeline/cli';
+import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
+
+/** What the release records about itself; the CDK app and the local engine read it. */
+export interface ReleaseManifest {
+  readonly commit: string;
+  readonly builtAt: string;
+  /** True when the working tree had uncommitted changes: the bundles are not exactly `commit`. */
+  readonly dirty: boolean;
+}
+
+/** Each deployable of the release: its folder under the release, and the module it is built from. */
+export const RELEASE_BUNDLES = {
+  /** The API on Lambda, handler `index.handler`. */
+  lambda: 'service/src/lambda.ts',
+  /** The Secrets Manager rotation function of the signing keys, handler `index.handler`. */
+  rotation: 'service/src/rotation.ts',
+  /** The API and web front end on plain Node, for the local run and the local engine. */
+  server: 'service/src/server.ts',
+} as const;
+
+export type ReleaseBundle = keyof typeof RELEASE_BUNDLES;
+
+/** Where `npx projen bundle` writes the release (`stages/service-stage.ts` RELEASE_DIR reads it). */
+export const DEFAULT_RELEASE_DIR = path.join(PROJECT_ROOT, 'dist', 'release');
+
+/**
+ * The oldest Node the bundles run on: Node 20 runs the local environments, Node 22 the Lambda
+ * functions (stages/stacks/api-stack.ts).
+ */
+const NODE_TARGET = 'node20';
+
+/**
+ * Bundled CommonJS dependencies still call `require` for Node's built-in modules and read
+ * `__dirname`; an ES module has neither, so each bundle defines them first.
+ */
+const COMMONJS_SHIM = [
+  "import { createRequire as __b2CreateRequire } from 'node:module';",
+  "import { fileURLToPath as __b2FileUrlToPath } from 'node:url';",
+  "import { dirname as __b2Dirname } from 'node:path';",
+  'const require = __b2CreateRequire(import.meta.url);',
+  'const __filename = __b2FileUrlToPath(import.meta.url);',
+  'const __dirname = __b2Dirname(__filename);',
+].join('\n');
+
+export interface BundleProps {
+  /** The release folder; each bundle's own folder in it is replaced, anything else (the web build) is left alone. */
+  readonly outDir: string;
+  readonly commit: string;
+  readonly dirty: boolean;
+}
+
+/** Builds `<outDir>/{lambda,rotation,server}/index.mjs` and `<outDir>/release.json`. */
+export async function bundleRelease(props: BundleProps): Promise<ReleaseManifest> {
+  const names = Object.keys(RELEASE_BUNDLES) as ReleaseBundle[];
+  for (const name of names) rmSync(path.join(props.outDir, name), { recursive: true, force: true });
+  mkdirSync(props.outDir, { recursive: true });
+  await build({
+    absWorkingDir: PROJECT_ROOT,
+    entryPoints: names.map((name) => ({ in: RELEASE_BUNDLES[name], out: `${name}/index` })),
+    outdir: props.outDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: NODE_TARGET,
+    // ES module builds first: they tree-shake, and the SDK's are the ones AWS tests on Lambda.
+    mainFields: ['module', 'main'],
+    banner: { js: COMMONJS_SHIM },
+    // Readable stack traces in the logs matter more than a smaller asset.
+    minify: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const manifest: ReleaseManifest = { commit: props.commit, builtAt: new Date().toISOString(), dirty: props.dirty };
+  writeFileSync(path.join(props.outDir, 'release.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    throw new Error(
+      `git ${args.join(' ')} failed (${stderr || (err as Error).message}): a release is named after its commit, so build it in a git checkout with at least one commit`,
+    );
+  }
+}
+
+async function main(): Promise<number> {
+  const commit = git(['rev-parse', 'HEAD']);
+  const dirty = git(['status', '--porcelain']) !== '';
+  const manifest = await bundleRelease({ outDir: DEFAULT_RELEASE_DIR, commit, dirty });
+  const where = path.relative(process.cwd(), DEFAULT_RELEASE_DIR) || '.';
+  console.log(
+    `release ${manifest.commit.slice(0, 12)}${manifest.dirty ? ' (with uncommitted changes)' : ''} bundled into ${where}/{lambda,rotation,server}`,
+  );
+  return 0;
+}
+
+if (require.main === module) runMain(main);

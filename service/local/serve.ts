@@ -1,0 +1,189 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runMain } from '../../pipeline/cli';
+import { DynamoDbLocal } from '../../pipeline/local/dynamodb-local';
+import { portIsFree } from '../../pipeline/local/free-port';
+import { workspaceDir } from '../../pipeline/local/workspace';
+import { DEFAULT_RELEASE_DIR, ReleaseManifest } from '../build/bundle';
+import { newSigningKeysDocument, parseSigningKeysDocument } from '../src/auth/signing-keys';
+import { ensureTable } from '../src/data/create-table';
+import { createDynamoDbClient } from '../src/data/dynamodb';
+import { tableName } from '../src/data/table-design';
+import { SETTING } from '../src/settings';
+
+/**
+ * `npx projen serve -- --environment dev --port 8080`: one environment of B2 on this machine.
+ * DynamoDB Local from the tools folder holds its table (`<environment>-b2-data`), and the
+ * release's plain-Node server — the same handler code as on Lambda — serves the API and the web
+ * front end on the port. Ctrl-C stops both. Its data and signing keys stay in
+ * `.pipeline/serve/<environment>/` between runs (`--in-memory` keeps nothing).
+ */
+
+const USAGE = 'usage: npx projen serve -- [--environment dev] [--port 8080] [--in-memory] [--release dist/release]';
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{1,30}$/;
+/** How long the server may take to answer its first health check. */
+const START_TIMEOUT_MS = 30_000;
+/** The server finishes requests in flight on SIGTERM; one still running after this is cut. */
+const STOP_GRACE_MS = 10_000;
+
+interface ServeOptions {
+  readonly environment: string;
+  readonly port: number;
+  readonly inMemory: boolean;
+  /** The release folder to run. */
+  readonly releaseDir: string;
+}
+
+function options(): ServeOptions {
+  // `npx projen serve -- --port 8080` hands the script the `--` too.
+  const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
+  const { values } = parseArgs({
+    args,
+    options: {
+      environment: { type: 'string', default: 'dev' },
+      port: { type: 'string', default: '8080' },
+      'in-memory': { type: 'boolean', default: false },
+      release: { type: 'string', default: DEFAULT_RELEASE_DIR },
+    },
+  });
+  const port = Number(values.port);
+  if (!ENVIRONMENT_NAME.test(values.environment)) {
+    throw new Error(`'${values.environment}' is not an environment name (dev, staging, prod): ${USAGE}`);
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(`--port must be a port number from 1 to 65535, not '${values.port}': ${USAGE}`);
+  }
+  return {
+    environment: values.environment,
+    port,
+    inMemory: values['in-memory'],
+    releaseDir: path.resolve(values.release),
+  };
+}
+
+function readRelease(dir: string): ReleaseManifest {
+  const manifest = path.join(dir, 'release.json');
+  if (!existsSync(manifest) || !existsSync(path.join(dir, 'server', 'index.mjs'))) {
+    throw new Error(`the release is not built in ${dir}: run \`npx projen bundle\``);
+  }
+  return JSON.parse(readFileSync(manifest, 'utf8')) as ReleaseManifest;
+}
+
+/** The environment's signing keys, made on its first run and kept (owner-only) for the next. */
+function signingKeys(file: string): string {
+  if (existsSync(file)) return JSON.stringify(parseSigningKeysDocument(readFileSync(file, 'utf8')));
+  const document = JSON.stringify(newSigningKeysDocument());
+  writeFileSync(file, document, { mode: 0o600 });
+  return document;
+}
+
+async function untilHealthy(url: string, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null || server.signalCode !== null) {
+      throw new Error(`the B2 server exited while starting (code ${server.exitCode}): its output is above`);
+    }
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(
+    `the B2 server did not answer ${url}/health within ${START_TIMEOUT_MS / 1000} s: its output is above`,
+  );
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function main(): Promise<number> {
+  const { environment, port, inMemory, releaseDir } = options();
+  if (!(await portIsFree(port))) {
+    throw new Error(
+      `port ${port} is in use by another program: stop it, or run \`npx projen serve -- --port <another>\``,
+    );
+  }
+  const release = readRelease(releaseDir);
+  const webDir = path.join(releaseDir, 'web');
+  if (!existsSync(path.join(webDir, 'index.html'))) {
+    console.warn(`the web front end is not built (${webDir}): serving the API only; \`npx projen bundle\` builds it`);
+  }
+
+  const stateDir = path.join(workspaceDir(), 'serve', environment);
+  mkdirSync(stateDir, { recursive: true });
+  const dynamodb = await DynamoDbLocal.start({
+    dataDir: inMemory ? undefined : path.join(stateDir, 'dynamodb'),
+    logFile: path.join(stateDir, 'dynamodb-local.log'),
+  });
+  let server: ChildProcess | undefined;
+  let stopping = false;
+  const stopAll = async (): Promise<void> => {
+    stopping = true;
+    if (server) await stopProcess(server);
+    await dynamodb.stop();
+  };
+
+  try {
+    const client = createDynamoDbClient({ endpoint: dynamodb.endpoint });
+    const table = tableName(environment);
+    await ensureTable(client, table);
+    client.destroy();
+
+    server = spawn(process.execPath, [path.join(releaseDir, 'server', 'index.mjs')], {
+      env: {
+        ...process.env,
+        [SETTING.environment]: environment,
+        [SETTING.version]: release.commit,
+        [SETTING.tableName]: table,
+        [SETTING.dynamodbEndpoint]: dynamodb.endpoint,
+        [SETTING.signingKeys]: signingKeys(path.join(stateDir, 'signing-keys.json')),
+        [SETTING.port]: String(port),
+        [SETTING.host]: '127.0.0.1',
+        [SETTING.webDir]: webDir,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await untilHealthy(url, server);
+    console.log(
+      `B2 ${environment} (${release.commit.slice(0, 12)}${release.dirty ? ', uncommitted changes' : ''}) is at ${url} — ` +
+        `API and web front end; DynamoDB Local at ${dynamodb.endpoint}, ` +
+        `${inMemory ? 'data in memory' : `data in ${path.relative(process.cwd(), stateDir) || stateDir}`}. Ctrl-C stops both.`,
+    );
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  const running = server;
+  return new Promise<number>((resolve) => {
+    const shutdown = (): void => {
+      if (stopping) return;
+      console.log('stopping the B2 server (answering requests in flight) and DynamoDB Local…');
+      void stopAll().then(() => resolve(0));
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+    running.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`error: the B2 server stopped by itself (${signal ?? `exit code ${code}`}): its output is above`);
+      void stopAll().then(() => resolve(1));
+    });
+  });
+}
+
+runMain(main);

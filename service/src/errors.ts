@@ -1,0 +1,49 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** The machine-readable error codes of the API, one per thing a client can act on. */
+export type ErrorCode =
+  | 'invalid_json'
+  | 'invalid_input'
+  | 'invalid_id'
+  | 'invalid_cursor'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'missing_token'
+  | 'invalid_token'
+  | 'token_expired'
+  | 'invalid_credentials'
+  | 'invalid_refresh_token'
+  | 'refresh_token_reused'
+  | 'email_taken'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'internal_error';
+
+/** The one error shape of the API. */
+export interface ErrorBody {
+  readonly error: { readonly code: ErrorCode; readonly message: string };
+}
+
+/**
+ * An expected failure with its status, code and a message safe to show a client (it never
+ * echoes a secret or a stack). Anything else thrown becomes a 500 `internal_error`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra response headers, e.g. `Retry-After` or `WWW-Authenticate`. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  body(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export const notFound = (what = 'resource'): ApiError => new ApiError(404, 'not_found', `${what} not found`);

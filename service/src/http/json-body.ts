@@ -1,0 +1,75 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { ApiError } from '../errors';
+import type { AppEnv } from './app-env';
+import { parseInput } from './validation';
+
+/** The largest request body the API reads: far above any valid request, far below a memory problem. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const tooLarge = (): ApiError =>
+  new ApiError(413, 'payload_too_large', `the request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+
+/**
+ * Refuses a declared Content-Length over the limit before reading, and counts the bytes of a
+ * body sent without one as they arrive, so a huge upload is never read into memory.
+ */
+const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw tooLarge();
+  },
+});
+
+function isJson(contentType: string | undefined): boolean {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  return mediaType === 'application/json';
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  if (!isJson(c.req.header('content-type'))) {
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      'the request body must be JSON sent as Content-Type: application/json',
+    );
+  }
+  await limitBody(c, async () => undefined);
+  const text = await c.req.text();
+  // A Content-Length that understated the body (possible when an adapter builds the request) is caught here.
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
+  }
+}
+
+/**
+ * Reads the request body as JSON and checks it against a strict schema, in this order:
+ * 415 for any other content type, 413 over MAX_BODY_BYTES, 400 `invalid_json` when it does not
+ * parse, 400 `invalid_input` for missing, unknown or oversized fields. The handler gets the
+ * parsed value from `c.req.valid('json')`.
+ */
+export function jsonBody<T extends z.ZodType>(
+  schema: T,
+): MiddlewareHandler<AppEnv, string, { in: { json: z.input<T> }; out: { json: z.output<T> } }> {
+  return async (c, next) => {
+    const value = await readJson(c);
+    c.req.addValidatedData('json', parseInput(schema, value, 'body') as object);
+    await next();
+  };
+}
+
+/** The query string checked against a strict schema (unknown parameters are a 400 too). */
+export function validQuery<T extends z.ZodType>(
+  schema: T,
+): MiddlewareHandler<AppEnv, string, { in: { query: z.input<T> }; out: { query: z.output<T> } }> {
+  return async (c, next) => {
+    const repeated = Object.entries(c.req.queries()).find(([, values]) => values.length > 1);
+    if (repeated) throw new ApiError(400, 'invalid_input', `query: ${repeated[0]} is given more than once`);
+    c.req.addValidatedData('query', parseInput(schema, c.req.query(), 'query') as object);
+    await next();
+  };
+}

@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createAdaptorServer } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { isApiPath } from './app';
+import type { AppEnv } from './http/app-env';
+import { handleError, handleNotFound } from './http/error-handler';
+import { logger } from './observability';
+
+export interface NodeServerProps {
+  /** The B2 API app, exactly as Lambda runs it. */
+  readonly api: Hono<AppEnv>;
+  readonly environment: string;
+  /**
+   * The built web front end, served at `/`.
+   * @default none: only the API and `/config.json`
+   */
+  readonly webDir?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** @default '127.0.0.1': reachable from this machine only */
+  readonly host?: string;
+  /**
+   * TEST ONLY: every API response is delayed this long, so the load gate can prove it fails a slow build.
+   * @default 0
+   */
+  readonly testDelayMs?: number;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  /**
+   * Stops taking connections, lets the requests in flight finish (their connections close after
+   * the answer), then resolves. Connections still busy after `graceMs` are cut.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** A new connection after SIGTERM is refused; one still busy after this long is cut (the engine's grace is 10 s). */
+const DEFAULT_GRACE_MS = 8_000;
+
+/** Vite names the files under `assets/` by their content hash: they never change, the rest may. */
+function cacheControl(file: string): string {
+  return /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
+/**
+ * The plain-Node server of the local run: the same API app as on Lambda, plus what CloudFront
+ * and S3 serve on AWS — the web front end at `/` and its `/config.json` (`apiUrl: ''` means the
+ * API is on the same origin).
+ */
+export async function startNodeServer(props: NodeServerProps): Promise<RunningServer> {
+  const host = props.host ?? '127.0.0.1';
+  const delayMs = props.testDelayMs ?? 0;
+  let closing = false;
+
+  const root = new Hono();
+  root.onError(handleError);
+  root.notFound(handleNotFound);
+  root.use(async (c, next) => {
+    await next();
+    // Keep-alive connections end with the answer once the server is stopping, so it can finish.
+    if (closing) c.header('Connection', 'close');
+  });
+  root.get('/config.json', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json({ environment: props.environment, apiUrl: '' });
+  });
+  root.all('*', async (c, next) => {
+    if (!isApiPath(c.req.path)) return next();
+    if (delayMs > 0) await sleep(delayMs);
+    return props.api.fetch(c.req.raw, c.env);
+  });
+  if (props.webDir && existsSync(props.webDir)) {
+    root.use(
+      '*',
+      serveStatic({ root: props.webDir, onFound: (file, c) => c.header('Cache-Control', cacheControl(file)) }),
+    );
+  } else if (props.webDir) {
+    logger.warn('the web front end is not built: serving the API only', { webDir: props.webDir });
+  }
+
+  const server = createAdaptorServer({ fetch: root.fetch }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`port ${props.port} on ${host} is in use by another program: stop it, or choose another port`)
+          : err,
+      );
+    });
+    server.listen(props.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close(graceMs = DEFAULT_GRACE_MS) {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closed;
+    },
+  };
+}

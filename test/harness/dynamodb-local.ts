@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { DynamoDbLocal } from '../../pipeline/local/dynamodb-local';
+import { ensureTable } from '../../service/src/data/create-table';
+import { createDocumentClient, createDynamoDbClient } from '../../service/src/data/dynamodb';
+
+/** What a test file gets from its DynamoDB Local. */
+export interface LocalDynamoDb {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  readonly db: DynamoDBDocumentClient;
+  /** A new, empty table of the service's design, with a name no other test uses. */
+  newTable(): Promise<string>;
+}
+
+/** A cold JVM on a busy two-core machine can take a while; a missing install fails at once. */
+const START_TIMEOUT_MS = 120_000;
+
+/**
+ * Starts one real DynamoDB Local (in memory) for the calling test file, before its tests, and
+ * stops it after them. When DynamoDB Local is not installed the file fails with the command that
+ * installs it: a missing tool is never a passed test.
+ */
+export function useDynamoDbLocal(): LocalDynamoDb {
+  let local: DynamoDbLocal | undefined;
+  let client: DynamoDBClient | undefined;
+  let db: DynamoDBDocumentClient | undefined;
+
+  beforeAll(async () => {
+    local = await DynamoDbLocal.start({ startTimeoutMs: START_TIMEOUT_MS });
+    client = createDynamoDbClient({ endpoint: local.endpoint });
+    db = createDocumentClient(client);
+  }, START_TIMEOUT_MS + 10_000);
+
+  afterAll(async () => {
+    client?.destroy();
+    await local?.stop();
+  }, 30_000);
+
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) {
+      throw new Error('DynamoDB Local is not started: call useDynamoDbLocal() at the top of the file');
+    }
+    return value;
+  };
+
+  return {
+    get endpoint() {
+      return started(local).endpoint;
+    },
+    get client() {
+      return started(client);
+    },
+    get db() {
+      return started(db);
+    },
+    async newTable() {
+      const name = `test-${randomUUID().slice(0, 8)}-b2-data`;
+      await ensureTable(started(client), name);
+      return name;
+    },
+  };
+}
