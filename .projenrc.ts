@@ -5,6 +5,7 @@ import { CodeQuality } from './projenrc/code-quality';
 import { ALLOWED_INSTALL_SCRIPTS, DEPENDENCIES, DEV_DEPENDENCIES, NODE_VERSION } from './projenrc/dependencies';
 import { GeneratedFileDrift } from './projenrc/drift';
 import { LocalPipeline } from './projenrc/local-pipeline';
+import { SecurityGates } from './projenrc/security';
 import { ServiceRelease } from './projenrc/service';
 import { Tests } from './projenrc/tests';
 import { Toolchain } from './projenrc/toolchain';
@@ -70,12 +71,15 @@ const drift = new GeneratedFileDrift(project);
 const cdkApp = new CdkApp(project);
 new WebFrontEnd(project);
 new ServiceRelease(project);
+const security = new SecurityGates(project, { sastTargets: [...RUNTIME_FOLDERS, ...DEV_FOLDERS] });
 new LocalPipeline(project, {
   steps: [
     toolchain.installTask,
     codeQuality.typecheckTask,
     codeQuality.lintTask,
     drift.checkTask,
+    security.sastTask,
+    security.secretsTask,
     tests.unitTask,
     cdkApp.infraCheckTask,
   ],

@@ -1,0 +1,179 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runMain } from '../pipeline/cli';
+import { reportDir } from '../pipeline/reports';
+import { PROJECT_ROOT } from '../pipeline/toolchain/paths';
+import { requireTool } from '../pipeline/toolchain/probe';
+
+/** semgrep's rule severities, lowest first. */
+export const SEVERITIES = ['INFO', 'WARNING', 'ERROR'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** The project's own rules, each with its `semgrep --test` fixture beside it. */
+export const RULES_DIR = 'security/semgrep/rules';
+
+export interface SastScanProps {
+  /** The semgrep executable. */
+  readonly semgrep: string;
+  /** The project folder: targets, rules and the paths in findings are relative to it. */
+  readonly root: string;
+  /** Folders (or files) to scan. semgrep's default ignores apply: tests, node_modules, git-ignored files. */
+  readonly targets: readonly string[];
+  /** Where the SARIF report is written. */
+  readonly sarifPath: string;
+  /**
+   * The lowest severity that blocks; findings below it are reported but pass.
+   * @default 'WARNING'
+   */
+  readonly blockingSeverity?: Severity;
+  /**
+   * The rules folder. Its fixtures are bad on purpose, so it is never scanned itself.
+   * @default RULES_DIR
+   */
+  readonly rulesDir?: string;
+}
+
+export interface SastFinding {
+  readonly ruleId: string;
+  /** A semgrep severity; one this gate does not know blocks, so nothing is waved through. */
+  readonly severity: string;
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+export interface SastResult {
+  readonly findings: readonly SastFinding[];
+  /** The findings at or above the blocking severity. */
+  readonly blocking: readonly SastFinding[];
+  readonly scannedFiles: number;
+}
+
+/** The part of semgrep's JSON output the gate reads. */
+interface SemgrepOutput {
+  readonly results: ReadonlyArray<{
+    readonly check_id: string;
+    readonly path: string;
+    readonly start: { readonly line: number };
+    readonly extra: { readonly severity: string; readonly message: string };
+  }>;
+  readonly errors: ReadonlyArray<{
+    readonly level?: string;
+    readonly type?: unknown;
+    readonly message?: string;
+    readonly path?: string;
+  }>;
+  readonly paths: { readonly scanned: readonly string[] };
+}
+
+export function blocks(severity: string, threshold: Severity): boolean {
+  const rank = SEVERITIES.indexOf(severity as Severity);
+  return rank === -1 || rank >= SEVERITIES.indexOf(threshold);
+}
+
+/**
+ * Runs semgrep offline over the targets with the project's rules only: no registry rules, no
+ * metrics, no version check, so the scan is the same on every machine and reaches no network.
+ */
+export function scan(props: SastScanProps): SastResult {
+  const rulesDir = props.rulesDir ?? RULES_DIR;
+  const threshold = props.blockingSeverity ?? 'WARNING';
+  const targets = props.targets.filter((target) => existsSync(path.resolve(props.root, target)));
+  if (targets.length === 0) throw new Error(`none of the SAST targets exist: ${props.targets.join(', ')}`);
+
+  const run = spawnSync(
+    props.semgrep,
+    [
+      'scan',
+      '--config',
+      rulesDir,
+      '--metrics=off',
+      '--disable-version-check',
+      '--no-rewrite-rule-ids',
+      '--json',
+      `--sarif-output=${props.sarifPath}`,
+      '--exclude',
+      rulesDir,
+      ...targets,
+    ],
+    { cwd: props.root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
+  if (run.error) throw new Error(`semgrep could not start: ${run.error.message}`);
+  if (run.status !== 0) {
+    const cause = run.stderr.trim().split('\n').filter(Boolean).slice(-1)[0] ?? 'no output';
+    throw new Error(`semgrep failed (exit ${run.status}): ${cause}`);
+  }
+  const output = JSON.parse(run.stdout) as SemgrepOutput;
+
+  // A file semgrep could not analyse is a file nobody checked: that fails the gate too.
+  const failures = output.errors.filter((e) => e.level === 'error');
+  if (failures.length > 0) {
+    const first = failures[0];
+    throw new Error(
+      `semgrep could not analyse ${first.path ?? 'the rules'}: ${first.message ?? JSON.stringify(first.type)}`,
+    );
+  }
+
+  const findings = output.results
+    .map((r) => ({
+      ruleId: r.check_id,
+      severity: r.extra.severity,
+      file: r.path,
+      line: r.start.line,
+      message: r.extra.message.trim(),
+    }))
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  return {
+    findings,
+    blocking: findings.filter((f) => blocks(f.severity, threshold)),
+    scannedFiles: output.paths.scanned.length,
+  };
+}
+
+/** One line per finding: the rule, where, and the rule's first sentence (its full text is in the SARIF). */
+export function describeFinding(finding: SastFinding): string {
+  const firstSentence = finding.message.split(/(?<=\.)\s/)[0];
+  return `${finding.severity} ${finding.ruleId} ${finding.file}:${finding.line} ${firstSentence}`;
+}
+
+/** `sast [--severity WARNING] <folder>...`: exit 0 when nothing blocks, 1 on a blocking finding. */
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    options: { severity: { type: 'string', default: 'WARNING' } },
+    allowPositionals: true,
+  });
+  const severity = values.severity.toUpperCase();
+  if (!SEVERITIES.includes(severity as Severity)) {
+    throw new Error(`--severity must be one of ${SEVERITIES.join(', ')}, not ${values.severity}`);
+  }
+  if (positionals.length === 0) throw new Error('usage: sast.ts [--severity <level>] <folder>...');
+
+  const semgrep = await requireTool('semgrep');
+  const sarifPath = path.join(reportDir('sast'), 'semgrep.sarif');
+  const result = scan({
+    semgrep,
+    root: PROJECT_ROOT,
+    targets: positionals,
+    sarifPath,
+    blockingSeverity: severity as Severity,
+  });
+
+  for (const finding of result.findings) {
+    const note = result.blocking.includes(finding) ? '' : ' (below the blocking severity)';
+    console.log(`sast: ${describeFinding(finding)}${note}`);
+  }
+  const report = path.relative(process.cwd(), sarifPath);
+  if (result.blocking.length > 0) {
+    console.log(
+      `sast FAILED: ${result.blocking.length} finding(s) at ${severity} or above in ${result.scannedFiles} files; ` +
+        `fix the code, or suppress one finding with a \`// nosemgrep: <rule-id> -- <reason>\` comment on its line; report: ${report}`,
+    );
+    return 1;
+  }
+  console.log(`sast passed: no finding at ${severity} or above in ${result.scannedFiles} files; report: ${report}`);
+  return 0;
+}
+
+if (require.main === module) runMain(main);

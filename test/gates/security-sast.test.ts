@@ -1,0 +1,156 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { toolPath } from '../../pipeline/toolchain/probe';
+import { PROJECT_ROOT, ScratchProject } from '../harness/scratch-project';
+
+const RULES_DIR = path.join(PROJECT_ROOT, 'security', 'semgrep', 'rules');
+
+/** The rule ids, read from the rule files themselves so that a rule without tests cannot hide. */
+const RULE_IDS = readdirSync(RULES_DIR)
+  .filter((file) => file.endsWith('.yaml'))
+  .flatMap((file) =>
+    [...readFileSync(path.join(RULES_DIR, file), 'utf8').matchAll(/^\s*- id: (\S+)$/gm)].map((m) => m[1]),
+  );
+
+interface SemgrepTestReport {
+  readonly config_missing_tests: readonly string[];
+  readonly config_with_errors: readonly unknown[];
+  readonly results: Record<
+    string,
+    {
+      readonly checks: Record<
+        string,
+        {
+          readonly passed: boolean;
+          readonly matches: Record<string, { expected_lines: number[]; reported_lines: number[] }>;
+        }
+      >;
+    }
+  >;
+}
+
+describe('the semgrep rules of the project', () => {
+  let report: SemgrepTestReport;
+  beforeAll(() => {
+    const run = spawnSync(
+      toolPath('semgrep'),
+      ['--test', '--json', '--metrics=off', '--disable-version-check', RULES_DIR],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    report = JSON.parse(run.stdout) as SemgrepTestReport;
+  });
+
+  it('each have a test file, and every rule file loads', () => {
+    expect(RULE_IDS.length).toBeGreaterThanOrEqual(12);
+    expect(report.config_missing_tests).toEqual([]);
+    expect(report.config_with_errors).toEqual([]);
+  });
+
+  it.each(RULE_IDS)('%s reports exactly its ruleid: lines and none of its ok: lines', (ruleId) => {
+    const check = Object.values(report.results)
+      .map((result) => result.checks[ruleId])
+      .find(Boolean);
+    expect(check, `semgrep --test ran no test of ${ruleId}`).toBeDefined();
+    const [testFile, lines] = Object.entries(check!.matches)[0];
+    const fixture = readFileSync(testFile, 'utf8');
+
+    expect(lines.expected_lines.length, 'a known-bad case proves the rule blocks').toBeGreaterThan(0);
+    expect(fixture, 'a known-good case proves the rule passes good code').toContain(`ok: ${ruleId}`);
+    expect(lines.reported_lines).toEqual(lines.expected_lines);
+    expect(check!.passed).toBe(true);
+  });
+});
+
+/** Request data evaluated as code, and a production table that is deleted with its stack. */
+const PLANTED = `import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { Hono } from 'hono';
+
+export const app = new Hono();
+app.post('/calculate', async (c) => {
+  const { formula } = await c.req.json<{ formula: string }>();
+  return c.json({ value: eval(formula) as unknown });
+});
+
+export function table(scope: Construct): Table {
+  return new Table(scope, 'Memories', {
+    partitionKey: { name: 'pk', type: AttributeType.STRING },
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+}
+`;
+
+/** A WARNING-level finding only: the token's issuer and audience are not checked. */
+const WARNING_ONLY = `import { jwtVerify } from 'jose';
+
+export async function subject(token: string, key: Uint8Array): Promise<string | undefined> {
+  const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
+  return payload.sub;
+}
+`;
+
+describe('the sast gate', () => {
+  let project: ScratchProject;
+  let reports: string;
+  beforeAll(() => {
+    project = new ScratchProject();
+  });
+  afterAll(() => project.dispose());
+  afterEach(() => {
+    for (const file of ['planted.ts', 'planted-warning.ts']) {
+      rmSync(path.join(project.root, 'service', 'src', file), { force: true });
+    }
+    rmSync(reports, { recursive: true, force: true });
+  });
+  const runSast = (args: string[] = []) => {
+    reports = mkdtempSync(path.join(tmpdir(), 'b2-sast-reports-'));
+    return project.run('sast', args, { B2_REPORTS_DIR: reports });
+  };
+
+  it('passes on the project tree and writes its SARIF report', () => {
+    const result = runSast();
+    expect(result.output).toContain('sast passed');
+    expect(result.status).toBe(0);
+    const sarif = JSON.parse(readFileSync(path.join(reports, 'sast', 'semgrep.sarif'), 'utf8'));
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].results).toEqual([]);
+  });
+
+  it('fails on planted bad code and names each rule with its file and line, warnings included', () => {
+    project.write('service/src/planted.ts', PLANTED);
+    project.write('service/src/planted-warning.ts', WARNING_ONLY);
+    const result = runSast();
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(/ERROR b2-code-execution-from-request service\/src\/planted\.ts:9 /);
+    expect(result.output).toMatch(/ERROR b2-removal-policy-destroy-stateful service\/src\/planted\.ts:15 /);
+    expect(result.output).toMatch(/WARNING b2-jwt-verify-without-issuer-audience service\/src\/planted-warning\.ts:4 /);
+    expect(result.output).toContain('sast FAILED: 3 finding(s) at WARNING or above');
+
+    const sarif = JSON.parse(readFileSync(path.join(reports, 'sast', 'semgrep.sarif'), 'utf8'));
+    const found = sarif.runs[0].results.map(
+      (r: { ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) =>
+        `${r.ruleId} ${r.locations[0].physicalLocation.artifactLocation.uri}`,
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'b2-code-execution-from-request service/src/planted.ts',
+        'b2-removal-policy-destroy-stateful service/src/planted.ts',
+        'b2-jwt-verify-without-issuer-audience service/src/planted-warning.ts',
+      ]),
+    );
+  });
+
+  it('lets a warning pass, reported, when only errors block', () => {
+    project.write('service/src/planted-warning.ts', WARNING_ONLY);
+    const result = runSast(['--severity', 'ERROR']);
+    expect(result.output).toMatch(
+      /WARNING b2-jwt-verify-without-issuer-audience service\/src\/planted-warning\.ts:4 .*\(below the blocking severity\)/,
+    );
+    expect(result.output).toContain('sast passed: no finding at ERROR or above');
+    expect(result.status).toBe(0);
+  });
+});
