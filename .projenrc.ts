@@ -9,6 +9,7 @@ import { SecurityGates } from './projenrc/security';
 import { ServiceRelease } from './projenrc/service';
 import { Tests } from './projenrc/tests';
 import { Toolchain } from './projenrc/toolchain';
+import { Verification } from './projenrc/verification';
 import { WebFrontEnd } from './projenrc/web';
 
 /** Code that ships: the service (on Lambda) and the CDK app. */
@@ -71,6 +72,7 @@ const drift = new GeneratedFileDrift(project);
 const cdkApp = new CdkApp(project);
 new WebFrontEnd(project);
 new ServiceRelease(project);
+new Verification(project);
 const security = new SecurityGates(project, { sastTargets: [...RUNTIME_FOLDERS, ...DEV_FOLDERS] });
 new LocalPipeline(project, {
   steps: [

@@ -1,0 +1,211 @@
+import type { HeadroomResult } from './headroom';
+import { LoadSummary } from './summary';
+
+/**
+ * The two renderings of a load run's summary: a page a person reads (`report.html`) and JUnit
+ * (`junit.xml`) for CI report groups. Both are pure functions of the summary.
+ */
+
+const escapeXml = (text: string): string =>
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+
+const ms = (n: number): string => `${n.toFixed(1)} ms`;
+const pct = (ratio: number): string => `${(ratio * 100).toFixed(2)}%`;
+const signed = (n: number): string => `${n > 0 ? '+' : ''}${n.toFixed(1)}%`;
+
+export interface ReportLinks {
+  /** k6's web-dashboard export, relative to the report. */
+  readonly dashboard?: string;
+  readonly summary?: string;
+}
+
+/** The gate's name (`load-current`) for a summary, as the reports folder and JUnit call it. */
+export function gateNameFor(summary: LoadSummary): string {
+  return `load-${summary.scenario}`;
+}
+
+export function renderJunit(summary: LoadSummary): string {
+  const suite = gateNameFor(summary);
+  const cases = summary.thresholds.map((t) => {
+    const body = t.passed
+      ? ''
+      : `<failure message="${escapeXml(`${t.name}: ${t.actual} breaks ${t.limit}`)}" type="threshold"/>`;
+    return `    <testcase classname="${suite}" name="${escapeXml(`${t.name} ${t.limit}`)}" time="${summary.durationSeconds}">${body}</testcase>`;
+  });
+  const b = summary.baseline;
+  if (b) {
+    const name = `p95 within ${b.tolerancePercent}% of the baseline (${b.source})`;
+    const body = b.passed
+      ? ''
+      : `<failure message="${escapeXml(`p95 ${ms(summary.latencyMs.p95)} is ${signed(b.p95ChangePercent)} against ${ms(b.p95)}`)}" type="regression"/>`;
+    cases.push(`    <testcase classname="${suite}" name="${escapeXml(name)}" time="0">${body}</testcase>`);
+  } else {
+    cases.push(
+      `    <testcase classname="${suite}" name="p95 against the baseline" time="0"><skipped message="${escapeXml(summary.baselineNote ?? 'no baseline')}"/></testcase>`,
+    );
+  }
+  const failures = summary.thresholds.filter((t) => !t.passed).length + (b && !b.passed ? 1 : 0);
+  const skipped = b ? 0 : 1;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${suite}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${summary.durationSeconds}">`,
+    `  <testsuite name="${suite}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" errors="0" time="${summary.durationSeconds}" timestamp="${escapeXml(summary.startedAt)}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+const STYLE = `
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d1d1f}
+h1{font-size:1.5rem;margin-bottom:.25rem}h2{font-size:1.1rem;margin-top:2rem}
+.verdict{display:inline-block;padding:.2rem .6rem;border-radius:.3rem;font-weight:600;color:#fff}
+.pass{background:#1a7f37}.fail{background:#cf222e}.none{background:#6e7781}
+table{border-collapse:collapse;width:100%;margin-top:.5rem}th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #d0d7de}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#57606a}ul.failures li{color:#cf222e}
+`;
+
+function row(cells: string[], header = false): string {
+  const tag = header ? 'th' : 'td';
+  return `<tr>${cells.map((c, i) => `<${tag}${i > 0 ? ' class="num"' : ''}>${c}</${tag}>`).join('')}</tr>`;
+}
+
+/** A threshold's measured value in its unit: latency in ms, rates in percent, counts whole. */
+function thresholdActual(t: LoadSummary['thresholds'][number]): string {
+  if (t.limit.startsWith('p(')) return ms(t.actual);
+  if (t.limit.startsWith('rate')) return pct(t.actual);
+  if (t.limit.startsWith('count')) return String(Math.round(t.actual));
+  if (t.name.startsWith('achieved request rate')) return `${t.actual.toFixed(1)} req/s`;
+  return String(t.actual);
+}
+
+function verdictBadge(passed: boolean | undefined): string {
+  if (passed === undefined) return '<span class="verdict none">no baseline</span>';
+  return passed ? '<span class="verdict pass">passed</span>' : '<span class="verdict fail">failed</span>';
+}
+
+function promotionText(b: NonNullable<LoadSummary['baseline']>): string {
+  const p = b.promotion;
+  if (!p) return `<code>${escapeXml(b.source)}</code>`;
+  const release = p.release ? `release <code>${escapeXml(p.release)}</code>` : 'the release';
+  return `${release}, promoted to ${escapeXml(p.environment)} at ${escapeXml(p.promotedAt)} (<code>${escapeXml(b.source)}</code>)`;
+}
+
+function baselineSection(summary: LoadSummary): string {
+  const b = summary.baseline;
+  if (!b) return `<p class="muted">${escapeXml(summary.baselineNote ?? 'No baseline: no comparison.')}</p>`;
+  const change = (now: number, before: number | undefined): string =>
+    before !== undefined && before > 0 ? signed(((now - before) / before) * 100) : '&ndash;';
+  const latencyRow = (name: string, now: number, before: number | undefined, stated?: number): string =>
+    before === undefined
+      ? ''
+      : row([name, ms(before), ms(now), stated !== undefined ? signed(stated) : change(now, before)]);
+  return [
+    `<p>Against the last promoted release: ${promotionText(b)}. p95 may grow by at most ${b.tolerancePercent}%` +
+      (b.minimumChangeMs !== undefined ? ` (changes under ${b.minimumChangeMs} ms are noise)` : '') +
+      `. ${verdictBadge(b.passed)}</p>`,
+    '<table>',
+    row(['', 'baseline', 'this run', 'change'], true),
+    latencyRow('p50', summary.latencyMs.p50, b.p50),
+    latencyRow('p95', summary.latencyMs.p95, b.p95, b.p95ChangePercent),
+    latencyRow('p99', summary.latencyMs.p99, b.p99),
+    row([
+      'achieved rate',
+      `${b.achievedRate.toFixed(1)} req/s`,
+      `${summary.achievedRate.toFixed(1)} req/s`,
+      change(summary.achievedRate, b.achievedRate),
+    ]),
+    row(['error rate', pct(b.errorRate), pct(summary.errorRate), '']),
+    '</table>',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export function renderReportHtml(summary: LoadSummary, links: ReportLinks = {}): string {
+  const load =
+    summary.multiplier === undefined || summary.multiplier === 1
+      ? 'the current load'
+      : `${summary.multiplier}x the current load`;
+  const title = `${gateNameFor(summary)}: k6 at ${load}`;
+  const l = summary.latencyMs;
+  const endpointRows = Object.entries(summary.endpoints ?? {}).map(([name, e]) =>
+    row([escapeXml(name), ms(e.p50), ms(e.p95), ms(e.p99), ms(e.max)]),
+  );
+  const linkItems = [
+    links.dashboard ? `<a href="${escapeXml(links.dashboard)}">k6 web dashboard (full run, with the warm-up)</a>` : '',
+    links.summary ? `<a href="${escapeXml(links.summary)}">summary.json</a>` : '',
+  ].filter(Boolean);
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escapeXml(title)}</title><style>${STYLE}</style></head>
+<body>
+<h1>${escapeXml(title)} ${verdictBadge(summary.passed)}</h1>
+<p class="muted">Load profile ${escapeXml(summary.profileVersion)} &middot; scenario <code>${escapeXml(summary.scenario)}</code> &middot;
+target ${escapeXml(summary.target)} &middot; started ${escapeXml(summary.startedAt)} &middot; measured over ${summary.durationSeconds} s</p>
+${summary.failures.length ? `<ul class="failures">${summary.failures.map((f) => `<li>${escapeXml(f)}</li>`).join('')}</ul>` : ''}
+<h2>Scenario ${escapeXml(summary.scenario)}</h2>
+<table>
+${row(['scenario', 'p50', 'p95', 'p99', 'max', 'planned', 'achieved', 'requests', 'error rate'], true)}
+${row([
+  escapeXml(summary.scenario),
+  ms(l.p50),
+  ms(l.p95),
+  ms(l.p99),
+  ms(l.max),
+  `${summary.targetRate} req/s`,
+  `${summary.achievedRate.toFixed(1)} req/s`,
+  String(summary.requests),
+  pct(summary.errorRate),
+])}
+</table>
+<h2>Thresholds</h2>
+<table>
+${row(['threshold', 'limit', 'actual', 'result'], true)}
+${summary.thresholds.map((t) => row([escapeXml(t.name), escapeXml(t.limit), thresholdActual(t), verdictBadge(t.passed)])).join('\n')}
+</table>
+<h2>Against the baseline</h2>
+${baselineSection(summary)}
+${endpointRows.length ? `<h2>Per endpoint</h2>\n<table>\n${row(['endpoint', 'p50', 'p95', 'p99', 'max'], true)}\n${endpointRows.join('\n')}\n</table>` : ''}
+${linkItems.length ? `<h2>More</h2>\n<p>${linkItems.join(' &middot; ')}</p>` : ''}
+</body>
+</html>
+`;
+}
+
+/** The headroom search as a page: each step's planned and achieved rate, p95 and errors, and the multiple that held. */
+export function renderHeadroomHtml(result: HeadroomResult): string {
+  const title = `load-headroom: ${result.headroomMultiple}x the current load held`;
+  const rows = result.steps.map((s) =>
+    row([
+      `<a href="${escapeXml(`${s.scenario}/report.html`)}">${s.multiplier}x</a>`,
+      `${s.targetRate} req/s`,
+      s.achievedRate === undefined ? '&ndash;' : `${s.achievedRate.toFixed(1)} req/s`,
+      s.p95 === undefined ? '&ndash;' : ms(s.p95),
+      s.errorRate === undefined ? '&ndash;' : pct(s.errorRate),
+      s.held ? verdictBadge(true).replace('passed', 'held') : verdictBadge(false).replace('failed', 'broke'),
+    ]),
+  );
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escapeXml(title)}</title><style>${STYLE}</style></head>
+<body>
+<h1>${escapeXml(title)}</h1>
+<p>The highest arrival rate that held p95 under the budget with errors in budget and the load delivered:
+<strong>${result.headroomMultiple}x</strong> the current load of ${result.currentRate} req/s = <strong>${result.headroomRate} req/s</strong>.</p>
+<p class="muted">Load profile ${escapeXml(result.profileVersion)} &middot; target ${escapeXml(result.target)} &middot;
+measured ${escapeXml(result.measuredAt)} &middot; ${result.stepSeconds} s per step &middot; ${escapeXml(result.stoppedBecause)}</p>
+<table>
+${row(['step', 'planned', 'achieved', 'p95', 'error rate', 'result'], true)}
+${rows.join('\n')}
+</table>
+</body>
+</html>
+`;
+}

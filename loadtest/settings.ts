@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_REGRESSION_TOLERANCE, RegressionTolerance } from './budget';
+import { DEFAULT_TIMING, LoadTiming } from './plan';
+import { ENDPOINTS, LOAD_PROFILE, LoadProfile, profileProblem } from './profile';
+
+/**
+ * Everything a load run reads from its environment, read in one place. The engines set these;
+ * a person running `npx projen load:current` by hand sets at least `B2_API_URL`.
+ */
+export const LOAD_ENV = {
+  /** The environment's API base URL. */
+  apiUrl: 'B2_API_URL',
+  /** The measured window, e.g. `30s`, `2m`. */
+  duration: 'B2_LOAD_DURATION',
+  /** The unmeasured ramp before it. */
+  warmup: 'B2_LOAD_WARMUP',
+  /** A JSON file with another load profile (same shape as `LOAD_PROFILE`). */
+  profile: 'B2_LOAD_PROFILE',
+  /**
+   * Compare with the baseline promoted to this environment (`loadtest/baseline.ts`), e.g. `prod`:
+   * the summary of the last release promoted there, for the same scenario.
+   */
+  baselineEnvironment: 'B2_LOAD_BASELINE_ENVIRONMENT',
+  /** Or compare with this summary.json (it wins over the environment's). */
+  baseline: 'B2_LOAD_BASELINE',
+  tolerancePercent: 'B2_LOAD_TOLERANCE_PERCENT',
+  toleranceMinimumMs: 'B2_LOAD_TOLERANCE_MIN_MS',
+  /** `1` lets a run target a non-loopback host (a deployed AWS environment). */
+  allowRemote: 'B2_LOAD_ALLOW_REMOTE',
+} as const;
+
+export interface LoadSettings {
+  readonly target: string;
+  readonly profile: LoadProfile;
+  readonly timing: LoadTiming;
+  readonly baselinePath?: string;
+  readonly baselineEnvironment?: string;
+  readonly tolerance: RegressionTolerance;
+}
+
+/** `30s`, `2m`, `1m30s` or a plain number of seconds. */
+export function parseSeconds(text: string, name: string): number {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  const match = trimmed.match(/^(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/);
+  if (!trimmed || !match || (match[1] === undefined && match[2] === undefined)) {
+    throw new Error(`${name}=${text} is not a duration (use e.g. 30s, 2m, 1m30s)`);
+  }
+  return Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0);
+}
+
+function parseNumber(text: string, name: string): number {
+  const value = Number(text);
+  if (!text.trim() || !Number.isFinite(value) || value < 0) {
+    throw new Error(`${name}=${text} is not a non-negative number`);
+  }
+  return value;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * The target URL, refusing anything but this machine unless remote targets are allowed: a
+ * load run pointed at a shared host by a typo would be an attack, not a test.
+ */
+export function loadTarget(env: NodeJS.ProcessEnv): string {
+  const raw = env[LOAD_ENV.apiUrl]?.trim();
+  if (!raw) {
+    throw new Error(`${LOAD_ENV.apiUrl} is not set: point it at the environment's API (e.g. http://127.0.0.1:8080)`);
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${LOAD_ENV.apiUrl}=${raw} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`${LOAD_ENV.apiUrl}=${raw} is not http(s)`);
+  }
+  const loopback = LOOPBACK_HOSTS.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  if (!loopback && env[LOAD_ENV.allowRemote] !== '1') {
+    throw new Error(
+      `${LOAD_ENV.apiUrl}=${raw} is not on this machine: load runs target loopback only unless ${LOAD_ENV.allowRemote}=1`,
+    );
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+const profileSchema = z.object({
+  version: z.string().min(1),
+  rationale: z.string(),
+  requestsPerSecond: z.number().positive(),
+  session: z.array(z.enum(ENDPOINTS as [string, ...string[]])).min(1),
+});
+
+export function readProfile(file: string): LoadProfile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read the load profile ${file}: ${(err as Error).message}`);
+  }
+  const parsed = profileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${file} is not a load profile: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  const profile = parsed.data as LoadProfile;
+  const problem = profileProblem(profile);
+  if (problem) throw new Error(`${file}: ${problem}`);
+  return profile;
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv): LoadSettings {
+  const duration = env[LOAD_ENV.duration];
+  const warmup = env[LOAD_ENV.warmup];
+  const percent = env[LOAD_ENV.tolerancePercent];
+  const minimumMs = env[LOAD_ENV.toleranceMinimumMs];
+  const profileFile = env[LOAD_ENV.profile];
+  const holdSeconds = duration ? parseSeconds(duration, LOAD_ENV.duration) : DEFAULT_TIMING.holdSeconds;
+  if (holdSeconds <= 0) throw new Error(`${LOAD_ENV.duration}=${duration} must be longer than zero`);
+  return {
+    target: loadTarget(env),
+    profile: profileFile ? readProfile(profileFile) : LOAD_PROFILE,
+    timing: {
+      holdSeconds,
+      warmupSeconds: warmup ? parseSeconds(warmup, LOAD_ENV.warmup) : DEFAULT_TIMING.warmupSeconds,
+    },
+    baselinePath: env[LOAD_ENV.baseline] || undefined,
+    baselineEnvironment: env[LOAD_ENV.baselineEnvironment] || undefined,
+    tolerance: {
+      percent: percent ? parseNumber(percent, LOAD_ENV.tolerancePercent) : DEFAULT_REGRESSION_TOLERANCE.percent,
+      minimumMs: minimumMs
+        ? parseNumber(minimumMs, LOAD_ENV.toleranceMinimumMs)
+        : DEFAULT_REGRESSION_TOLERANCE.minimumMs,
+    },
+  };
+}

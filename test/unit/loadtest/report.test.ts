@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { summaryOf } from './fixtures';
+import { renderHeadroomHtml, renderJunit, renderReportHtml } from '../../../loadtest/report';
+
+const failedRun = summaryOf({
+  scenario: 'tenfold',
+  multiplier: 10,
+  targetRate: 50,
+  achievedRate: 49.6,
+  latencyMs: { p50: 120, p95: 243.1, p99: 300.5, max: 410 },
+  thresholds: [
+    { name: 'p95 latency: http_req_duration{scenario:tenfold}', limit: 'p(95)<200', actual: 243.1, passed: false },
+    { name: 'error rate: http_req_failed{scenario:tenfold}', limit: 'rate<0.01', actual: 0, passed: true },
+  ],
+  baseline: {
+    source: 'baselines/prod/load-tenfold.json',
+    p95: 40,
+    achievedRate: 50.1,
+    errorRate: 0,
+    p95ChangePercent: 507.8,
+    tolerancePercent: 20,
+    minimumChangeMs: 5,
+    passed: false,
+  },
+  passed: false,
+  failures: ['scenario tenfold: p95 243.1 ms is not under the 200 ms limit'],
+});
+
+describe('the JUnit rendering of a load run', () => {
+  it('has one test case per threshold and one for the baseline, failing the crossed ones', () => {
+    const xml = renderJunit(failedRun);
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
+    expect(xml).toContain('<testsuite name="load-tenfold" tests="3" failures="2" skipped="0"');
+    expect(xml.match(/<testcase /g)).toHaveLength(3);
+    expect(xml).toContain(
+      '<failure message="p95 latency: http_req_duration{scenario:tenfold}: 243.1 breaks p(95)&lt;200"',
+    );
+    expect(xml).toContain('type="regression"');
+  });
+
+  it('marks the baseline comparison as skipped, with the reason, when there is no baseline', () => {
+    const xml = renderJunit(summaryOf({ baselineNote: 'no baseline yet (x.json does not exist)' }));
+    expect(xml).toContain('failures="0" skipped="1"');
+    expect(xml).toContain('<skipped message="no baseline yet (x.json does not exist)"/>');
+  });
+});
+
+describe('the readable load report', () => {
+  const html = renderReportHtml(failedRun, { dashboard: 'dashboard.html', summary: 'summary.json' });
+
+  it('shows the scenario with p50, p95, p99, throughput planned and achieved, and error rate', () => {
+    expect(html).toContain('load-tenfold: k6 at 10x the current load');
+    for (const cell of ['120.0 ms', '243.1 ms', '300.5 ms', '50 req/s', '49.6 req/s', '0.00%']) {
+      expect(html).toContain(cell);
+    }
+  });
+
+  it('lists every threshold with its verdict, and the failures in words', () => {
+    expect(html).toContain('p(95)&lt;200');
+    expect(html).toContain('<li>scenario tenfold: p95 243.1 ms is not under the 200 ms limit</li>');
+    expect(html).toContain('<span class="verdict fail">failed</span>');
+  });
+
+  it('shows the change against the baseline and links the k6 dashboard', () => {
+    expect(html).toContain('+507.8%');
+    expect(html).toContain('baselines/prod/load-tenfold.json');
+    expect(html).toContain('href="dashboard.html"');
+  });
+
+  it('compares p50, p95 and p99 with the baseline and names the promoted release it came from', () => {
+    const page = renderReportHtml(
+      summaryOf({
+        latencyMs: { p50: 10, p95: 22, p99: 40, max: 50 },
+        baseline: {
+          source: '/w/baselines/prod/load-current.json',
+          promotion: { environment: 'prod', release: 'abc1234', promotedAt: '2026-11-20T09:00:00.000Z' },
+          p50: 8,
+          p95: 20,
+          p99: 32,
+          achievedRate: 5,
+          errorRate: 0,
+          p95ChangePercent: 10,
+          tolerancePercent: 20,
+          passed: true,
+        },
+      }),
+    );
+    expect(page).toContain('release <code>abc1234</code>, promoted to prod at 2026-11-20T09:00:00.000Z');
+    expect(page).toContain(
+      '<tr><td>p50</td><td class="num">8.0 ms</td><td class="num">10.0 ms</td><td class="num">+25.0%</td></tr>',
+    );
+    expect(page).toContain(
+      '<tr><td>p99</td><td class="num">32.0 ms</td><td class="num">40.0 ms</td><td class="num">+25.0%</td></tr>',
+    );
+  });
+
+  it('says why there is no comparison when there is no baseline', () => {
+    const page = renderReportHtml(
+      summaryOf({
+        baselineNote:
+          'no baseline given (neither B2_LOAD_BASELINE_ENVIRONMENT nor B2_LOAD_BASELINE is set): no comparison',
+      }),
+    );
+    expect(page).toContain('load-current: k6 at the current load');
+    expect(page).toContain(
+      'no baseline given (neither B2_LOAD_BASELINE_ENVIRONMENT nor B2_LOAD_BASELINE is set): no comparison',
+    );
+  });
+
+  it('escapes what it did not write itself', () => {
+    const page = renderReportHtml(summaryOf({ target: 'http://127.0.0.1:1/<script>' }));
+    expect(page).not.toContain('<script>');
+    expect(page).toContain('&lt;script&gt;');
+  });
+});
+
+describe('the headroom page', () => {
+  it('shows each step with its rates, p95 and verdict, and the multiple that held', () => {
+    const page = renderHeadroomHtml({
+      profileVersion: '1.0.0',
+      currentRate: 5,
+      target: 'http://127.0.0.1:4101',
+      measuredAt: '2026-11-25T12:00:00.000Z',
+      stepSeconds: 20,
+      steps: [
+        {
+          scenario: 'step-10x',
+          multiplier: 10,
+          targetRate: 50,
+          achievedRate: 50.2,
+          p95: 61,
+          errorRate: 0,
+          held: true,
+          failures: [],
+        },
+        { scenario: 'step-15x', multiplier: 15, targetRate: 75, held: false, failures: ['k6 stopped'] },
+      ],
+      headroomMultiple: 10,
+      headroomRate: 50,
+      stoppedBecause: '15x did not complete: k6 stopped',
+    });
+    expect(page).toContain('load-headroom: 10x the current load held');
+    expect(page).toContain('<strong>50 req/s</strong>');
+    expect(page).toContain('<a href="step-10x/report.html">10x</a>');
+    expect(page).toContain('61.0 ms');
+    expect(page).toContain('<span class="verdict fail">broke</span>');
+  });
+});

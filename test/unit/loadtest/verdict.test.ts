@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { k6Export, Measured, summaryOf } from './fixtures';
+import { DEFAULT_REGRESSION_TOLERANCE } from '../../../loadtest/budget';
+import { gateScenario, planLoad } from '../../../loadtest/plan';
+import { LOAD_PROFILE } from '../../../loadtest/profile';
+import { findBaseline, readSummary } from '../../../loadtest/summary';
+import { evaluateRun, REGRESSION_EXIT_CODE, THRESHOLD_EXIT_CODE } from '../../../loadtest/verdict';
+
+const tenfold = planLoad(LOAD_PROFILE, gateScenario('tenfold'), { warmupSeconds: 5, holdSeconds: 30 });
+const NO_BASELINE = { note: 'no baseline given' };
+
+function evaluate(measured: Measured, k6ExitCode = 0, baseline: Parameters<typeof evaluateRun>[1] = NO_BASELINE) {
+  return evaluateRun(
+    {
+      plan: tenfold,
+      k6: k6Export(tenfold, measured),
+      k6ExitCode,
+      target: 'http://127.0.0.1:9',
+      startedAt: '2026-11-25T12:00:00Z',
+    },
+    baseline,
+    DEFAULT_REGRESSION_TOLERANCE,
+  );
+}
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'b2-verdict-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('the load verdict', () => {
+  it('passes a run under 200 ms at the planned rate, and records the numbers', () => {
+    const { summary, exitCode } = evaluate({ p95: 42 });
+    expect(exitCode).toBe(0);
+    expect(summary).toMatchObject({
+      scenario: 'tenfold',
+      profileVersion: LOAD_PROFILE.version,
+      targetRate: 50,
+      achievedRate: 50,
+      requests: 1500,
+      errorRate: 0,
+      latencyMs: { p50: 21, p95: 42, p99: 63, max: 84 },
+      passed: true,
+      failures: [],
+      baselineNote: 'no baseline given',
+    });
+    expect(summary.thresholds.every((t) => t.passed)).toBe(true);
+    expect(Object.keys(summary.endpoints ?? {}).sort()).toEqual(['create', 'list', 'login', 'read', 'search']);
+  });
+
+  it('fails with exit 99 and names the scenario and the p95 when p95 reaches 200 ms', () => {
+    const { summary, exitCode } = evaluate({ p95: 243.14 }, THRESHOLD_EXIT_CODE);
+    expect(exitCode).toBe(THRESHOLD_EXIT_CODE);
+    expect(summary.passed).toBe(false);
+    expect(summary.failures).toEqual(['scenario tenfold: p95 243.1 ms is not under the 200 ms limit']);
+    expect(summary.thresholds.find((t) => t.name.startsWith('p95'))).toMatchObject({ actual: 243.14, passed: false });
+  });
+
+  it('fails when the error rate is over budget, even when it is fast', () => {
+    const { summary, exitCode } = evaluate({ p95: 12, errorRate: 0.05, checksRate: 0.95 }, THRESHOLD_EXIT_CODE);
+    expect(exitCode).toBe(THRESHOLD_EXIT_CODE);
+    expect(summary.failures.join('\n')).toContain('scenario tenfold: error rate 5.00% is over the 1.00% budget');
+  });
+
+  it('fails a run whose generator fell short of the planned rate, although k6 saw no crossed threshold', () => {
+    const { summary, exitCode } = evaluate({ p95: 12, requests: 900 }, 0);
+    expect(exitCode).toBe(THRESHOLD_EXIT_CODE);
+    expect(summary.achievedRate).toBe(30);
+    expect(summary.failures).toEqual([
+      'scenario tenfold: achieved 30.0 req/s, under 95% of the planned 50 req/s: the load was not delivered',
+    ]);
+  });
+
+  it('fails when k6 dropped sessions for want of VUs', () => {
+    const { summary, exitCode } = evaluate({ p95: 150, dropped: 40 }, THRESHOLD_EXIT_CODE);
+    expect(exitCode).toBe(THRESHOLD_EXIT_CODE);
+    expect(summary.failures[0]).toMatch(/^scenario tenfold: k6 dropped 40 of 214 sessions/);
+  });
+
+  it('never passes a run k6 failed, even if no threshold result says why', () => {
+    const { summary, exitCode } = evaluate({ p95: 12 }, THRESHOLD_EXIT_CODE);
+    expect(exitCode).toBe(THRESHOLD_EXIT_CODE);
+    expect(summary.passed).toBe(false);
+  });
+});
+
+describe('the comparison with the last promoted release', () => {
+  const baselineOf = (p95: number) => ({
+    summary: summaryOf({ scenario: 'tenfold', latencyMs: { p50: p95 / 2, p95, p99: p95, max: p95 } }),
+    source: 'baselines/prod/load-tenfold.json',
+  });
+
+  it('fails with its own exit code when p95 grew beyond the tolerance, although under 200 ms', () => {
+    const { summary, exitCode } = evaluate({ p95: 60 }, 0, baselineOf(20));
+    expect(exitCode).toBe(REGRESSION_EXIT_CODE);
+    expect(summary.baseline).toMatchObject({ p95: 20, p95ChangePercent: 200, tolerancePercent: 20, passed: false });
+    expect(summary.failures).toEqual([
+      "scenario tenfold: p95 60.0 ms is 200% above the baseline's 20.0 ms (tolerance 20%)",
+    ]);
+  });
+
+  it('passes a change within the tolerance, and one too small in milliseconds to be more than noise', () => {
+    expect(evaluate({ p95: 23 }, 0, baselineOf(20)).exitCode).toBe(0);
+    const noise = evaluate({ p95: 6 }, 0, baselineOf(3));
+    expect(noise.summary.baseline).toMatchObject({ p95ChangePercent: 100, passed: true });
+    expect(noise.exitCode).toBe(0);
+  });
+
+  it('reports a crossed threshold before a regression', () => {
+    expect(evaluate({ p95: 250 }, THRESHOLD_EXIT_CODE, baselineOf(20)).exitCode).toBe(THRESHOLD_EXIT_CODE);
+  });
+
+  it('compares only with a baseline of the same profile version, and says so when it cannot', () => {
+    const file = path.join(scratch, 'old-profile.json');
+    writeFileSync(file, JSON.stringify(summaryOf({ profileVersion: '0.9.0' })));
+    expect(findBaseline(file, 'current', '1.0.0')).toEqual({
+      source: file,
+      note: 'the baseline was measured under load profile 0.9.0, this run under 1.0.0: not comparable',
+    });
+    expect(findBaseline(path.join(scratch, 'none.json'), 'current', '1.0.0').note).toMatch(/^no baseline yet/);
+    expect(findBaseline(undefined, 'current', '1.0.0').note).toMatch(
+      /neither B2_LOAD_BASELINE_ENVIRONMENT nor B2_LOAD_BASELINE is set/,
+    );
+    expect(() => findBaseline(file, 'tenfold', '0.9.0')).toThrow(/of scenario current, not tenfold/);
+  });
+
+  it('rejects a file that is not a load summary, naming the field', () => {
+    const file = path.join(scratch, 'wrong.json');
+    writeFileSync(file, JSON.stringify({ ...summaryOf(), latencyMs: { p95: 'fast' } }));
+    expect(() => readSummary(file)).toThrow(/is not a load summary: latencyMs\.p50/);
+  });
+});
