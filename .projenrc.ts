@@ -5,12 +5,14 @@ import { CodeQuality } from './projenrc/code-quality';
 import { ALLOWED_INSTALL_SCRIPTS, DEPENDENCIES, DEV_DEPENDENCIES, NODE_VERSION } from './projenrc/dependencies';
 import { GeneratedFileDrift } from './projenrc/drift';
 import { LocalPipeline } from './projenrc/local-pipeline';
+import { AwsPipeline } from './projenrc/pipeline';
 import { SecurityGates } from './projenrc/security';
 import { ServiceRelease } from './projenrc/service';
 import { Tests } from './projenrc/tests';
 import { Toolchain } from './projenrc/toolchain';
 import { Verification } from './projenrc/verification';
 import { WebFrontEnd } from './projenrc/web';
+import { PullRequestChecks } from './projenrc/workflows';
 
 /** Code that ships: the service (on Lambda) and the CDK app. */
 const RUNTIME_FOLDERS = ['service', 'stages'];
@@ -33,7 +35,12 @@ const project = new typescript.TypeScriptAppProject({
   jest: false,
   eslint: false,
   prettier: false,
-  github: false,
+  // GitHub only for the generated pull-request checks: no mergify, no PR lint, no default build.
+  github: true,
+  githubOptions: { mergify: false, pullRequestLint: false },
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+  autoMerge: false,
   release: false,
   depsUpgrade: false,
   package: false,
@@ -65,26 +72,21 @@ const project = new typescript.TypeScriptAppProject({
 
 project.package.addField('allowScripts', ALLOWED_INSTALL_SCRIPTS);
 
-const codeQuality = new CodeQuality(project, { runtimeFolders: RUNTIME_FOLDERS, devFolders: DEV_FOLDERS });
+new CodeQuality(project, { runtimeFolders: RUNTIME_FOLDERS, devFolders: DEV_FOLDERS });
 const toolchain = new Toolchain(project);
-const tests = new Tests(project, toolchain);
+new Tests(project, toolchain);
 const drift = new GeneratedFileDrift(project);
-const cdkApp = new CdkApp(project);
+new CdkApp(project);
 new WebFrontEnd(project);
 new ServiceRelease(project);
 new Verification(project);
-const security = new SecurityGates(project, { sastTargets: [...RUNTIME_FOLDERS, ...DEV_FOLDERS] });
-new LocalPipeline(project, {
-  steps: [
-    toolchain.installTask,
-    codeQuality.typecheckTask,
-    codeQuality.lintTask,
-    drift.checkTask,
-    security.sastTask,
-    security.secretsTask,
-    tests.unitTask,
-    cdkApp.infraCheckTask,
-  ],
+new SecurityGates(project, { sastTargets: [...RUNTIME_FOLDERS, ...DEV_FOLDERS] });
+new LocalPipeline(project, { installTools: toolchain.installTask });
+new AwsPipeline(project);
+new PullRequestChecks(project, {
+  nodeVersion: NODE_VERSION,
+  driftTask: drift.checkTask,
+  toolsInstallTask: toolchain.installTask,
 });
 
 project.synth();

@@ -2,17 +2,59 @@ import { Component, Task } from 'projen';
 import { TypeScriptProject } from 'projen/lib/typescript';
 
 export interface LocalPipelineProps {
-  /** Tasks run in order, each a gate or a build step. */
-  readonly steps: Task[];
+  /** Installs the pinned gate tools; the pipeline runs it first, a no-op when they are present. */
+  readonly installTools: Task;
 }
 
-/** `pipeline`: the project's main job on one machine. */
+/** The local engine's command line; every task below is one of its commands. */
+const ENGINE = 'tsx pipeline/local/main.ts';
+/** Projen splices the task's arguments here one by one, quoted: `--by "Ann Lee"` stays one value. */
+const ARGS = '"$@"';
+
+/**
+ * `pipeline`: the project's main job on one machine — the whole pipeline model (build,
+ * pre-deploy gates, dev → staging → approval → prod with traffic shifting, alarms and
+ * rollback) against local environments. Plus the commands around it: approve, reject and
+ * resume a run waiting for an approval, show and stop the environments, install the
+ * push-to-main hook.
+ */
 export class LocalPipeline extends Component {
+  readonly pipelineTask: Task;
+
   constructor(project: TypeScriptProject, props: LocalPipelineProps) {
     super(project);
-    const pipeline = project.addTask('pipeline', {
-      description: 'The main job: build, check and synthesize the current commit on this machine',
+    this.pipelineTask = project.addTask('pipeline', {
+      description:
+        'The main job: run the pipeline for the current commit on this machine, dev → staging → (approval) → prod ' +
+        '(options: --allow-dirty, --approve --by <name> --comment <text>, --waive <gates> --by <name> --comment <reason>, ' +
+        '--only-gates <gates|none>)',
     });
-    for (const step of props.steps) pipeline.spawn(step);
+    this.pipelineTask.spawn(props.installTools);
+    this.pipelineTask.exec(`${ENGINE} run ${ARGS}`, { receiveArgs: true });
+
+    const command = (name: string, description: string, engineCommand: string): Task =>
+      project.addTask(name, { description, exec: `${ENGINE} ${engineCommand} ${ARGS}`, receiveArgs: true });
+    command(
+      'pipeline:approve',
+      'Approve the run waiting for an approval: --by <name> --comment <text> [--run <id>]',
+      'approve',
+    );
+    command(
+      'pipeline:reject',
+      'Reject the run waiting for an approval (it ends there): --by <name> --comment <text> [--run <id>]',
+      'reject',
+    );
+    command('pipeline:resume', 'Continue the run that waited for an approval, once decided [--run <id>]', 'resume');
+    command(
+      'pipeline:hook',
+      'Install the git post-commit hook that starts a run for each commit on main (--remove to uninstall)',
+      'hook',
+    );
+    command(
+      'env:status',
+      'Show the local environments and DynamoDB Local: ports, live release, candidate, crashes',
+      'status',
+    );
+    command('env:stop', 'Stop the local environments and DynamoDB Local (their data stays in .pipeline/)', 'stop');
   }
 }

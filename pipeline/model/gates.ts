@@ -7,6 +7,7 @@ import { ToolName } from '../toolchain/versions';
  */
 export type GateName =
   | 'lint'
+  | 'typecheck'
   | 'sast'
   | 'secrets'
   | 'deps'
@@ -61,6 +62,14 @@ export const GATES: Record<GateName, Gate> = {
     name: 'lint',
     task: 'lint',
     title: 'eslint and prettier',
+    phase: 'pre-deploy',
+    tools: [],
+    reports: [],
+  },
+  typecheck: {
+    name: 'typecheck',
+    task: 'typecheck',
+    title: 'tsc over every folder',
     phase: 'pre-deploy',
     tools: [],
     reports: [],

@@ -19,7 +19,8 @@ export interface ToolSpec {
   readonly source: ToolSource;
 }
 
-export const TOOLS: Record<ToolName, ToolSpec> = {
+/** The versions the project pins, whatever the environment says. */
+export const PINNED_TOOLS: Record<ToolName, ToolSpec> = {
   semgrep: {
     name: 'semgrep',
     version: '1.185.0',
@@ -71,3 +72,20 @@ export const TOOLS: Record<ToolName, ToolSpec> = {
     source: { kind: 'apt', package: 'chromium' },
   },
 };
+
+/**
+ * The variable that pins another version of one tool for a process and its children, e.g.
+ * `B2_TOOL_VERSION_K6=1.9.0`: the installer installs that version and the gates require it.
+ * The AWS pipeline's CodeBuild steps set it from their tool-version props.
+ */
+export function toolVersionVariable(name: ToolName): string {
+  return `B2_TOOL_VERSION_${name.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** The tools in effect: the pinned versions, each replaced where its version variable is set. */
+export const TOOLS: Record<ToolName, ToolSpec> = Object.fromEntries(
+  Object.values(PINNED_TOOLS).map((tool) => {
+    const version = process.env[toolVersionVariable(tool.name)]?.trim();
+    return [tool.name, version ? { ...tool, version } : tool];
+  }),
+) as Record<ToolName, ToolSpec>;

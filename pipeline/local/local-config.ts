@@ -1,0 +1,106 @@
+/**
+ * The local engine's own settings: where its environments listen and how fast its clock runs.
+ * Read once, from the engine's environment variables, and passed down as props.
+ */
+
+/** The loopback ports of the shared DynamoDB Local and of each environment's front. */
+export interface LocalPorts {
+  readonly database: number;
+  readonly environments: Readonly<Record<string, number>>;
+}
+
+/**
+ * Fixed, so a person finds an environment where they left it: dev on 4101, staging on 4102,
+ * prod on 4103, DynamoDB Local on 4100. `B2_LOCAL_PORTS` overrides any of them.
+ */
+export const DEFAULT_PORTS: LocalPorts = {
+  database: 4100,
+  environments: { dev: 4101, staging: 4102, prod: 4103 },
+};
+
+/** The name `B2_LOCAL_PORTS` uses for DynamoDB Local. */
+export const DATABASE_PORT_KEY = 'dynamodb';
+
+/**
+ * How long one minute of the environments' traffic-shift and alarm settings lasts on this
+ * machine. Prod's 5-minute canary bake, for instance, takes 15 s locally: long enough for the
+ * alarms to see the new release under traffic, short enough to run the pipeline often.
+ */
+export const DEFAULT_LOCAL_MINUTE_MS = 3_000;
+
+export const LOCAL_ENV = {
+  /** `dynamodb=4200,dev=4201,staging=4202,prod=4203`; any subset. */
+  ports: 'B2_LOCAL_PORTS',
+  /** The local length of one configured minute, e.g. `3s`, `500ms`. */
+  minute: 'B2_LOCAL_MINUTE',
+} as const;
+
+export interface LocalEngineConfig {
+  readonly ports: LocalPorts;
+  readonly minuteMs: number;
+}
+
+function port(value: string, name: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1024 || n > 65_535) {
+    throw new Error(`${LOCAL_ENV.ports}: ${name}=${value} is not a port from 1024 to 65535`);
+  }
+  return n;
+}
+
+/** Parses `name=port,...` over the defaults; a name that is neither DynamoDB nor an environment is a typo. */
+export function parsePorts(text: string | undefined, defaults: LocalPorts = DEFAULT_PORTS): LocalPorts {
+  const environments: Record<string, number> = { ...defaults.environments };
+  let database = defaults.database;
+  for (const entry of (text ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [name, value, extra] = entry.split('=').map((s) => s.trim());
+    if (!name || value === undefined || extra !== undefined) {
+      throw new Error(`${LOCAL_ENV.ports}: '${entry}' is not name=port (e.g. dev=4201)`);
+    }
+    if (name === DATABASE_PORT_KEY) {
+      database = port(value, name);
+    } else if (name in environments) {
+      environments[name] = port(value, name);
+    } else {
+      throw new Error(
+        `${LOCAL_ENV.ports}: '${name}' is neither ${DATABASE_PORT_KEY} nor an environment (${Object.keys(environments).join(', ')})`,
+      );
+    }
+  }
+  const all = [database, ...Object.values(environments)];
+  if (new Set(all).size !== all.length) {
+    throw new Error(`${LOCAL_ENV.ports}: two of ${all.join(', ')} are the same port`);
+  }
+  return { database, environments };
+}
+
+/** `3s`, `500ms`, `1.5s` or a plain number of milliseconds. */
+export function parseDurationMs(text: string, name: string): number {
+  const match = text.trim().match(/^(\d+(?:\.\d+)?)(ms|s|m)?$/);
+  if (!match) throw new Error(`${name}=${text} is not a duration (use e.g. 3s, 500ms, 2m)`);
+  const factor = match[2] === 's' ? 1_000 : match[2] === 'm' ? 60_000 : 1;
+  const ms = Number(match[1]) * factor;
+  if (ms <= 0) throw new Error(`${name}=${text} must be longer than zero`);
+  return ms;
+}
+
+export function localConfig(env: NodeJS.ProcessEnv = process.env, environments?: readonly string[]): LocalEngineConfig {
+  const defaults = environments
+    ? {
+        database: DEFAULT_PORTS.database,
+        // An environment the defaults do not know gets the next free number after them.
+        environments: Object.fromEntries(
+          environments.map((name, i) => [name, DEFAULT_PORTS.environments[name] ?? DEFAULT_PORTS.database + 1 + i]),
+        ),
+      }
+    : DEFAULT_PORTS;
+  return {
+    ports: parsePorts(env[LOCAL_ENV.ports], defaults),
+    minuteMs: env[LOCAL_ENV.minute]
+      ? parseDurationMs(env[LOCAL_ENV.minute] as string, LOCAL_ENV.minute)
+      : DEFAULT_LOCAL_MINUTE_MS,
+  };
+}

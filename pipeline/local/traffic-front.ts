@@ -1,0 +1,218 @@
+import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import { MetricsSnapshot, ReleaseMetrics } from './release-metrics';
+
+/** A release that can take traffic: its id and where it listens. */
+export interface Upstream {
+  readonly releaseId: string;
+  readonly origin: string;
+}
+
+export interface Route {
+  readonly upstream: Upstream;
+  /** Share of new requests, in percent; the shares of all routes add up to 100. */
+  readonly weight: number;
+}
+
+export interface TrafficFrontProps {
+  readonly port: number;
+  /** @default '127.0.0.1' — environments are reachable from this machine only. */
+  readonly host?: string;
+  /** Requests are buffered so a refused connection can go to another release; this caps the buffer. @default 1 MiB */
+  readonly maxBodyBytes?: number;
+}
+
+/** Headers that describe one connection, not the message; never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function forwardable(
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+  alsoDrop: readonly string[] = [],
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (value !== undefined && !HOP_BY_HOP.has(lower) && !alsoDrop.includes(lower)) out[name] = value;
+  }
+  return out;
+}
+
+/** A connection that was never established: the release did not see the request, so another may take it. */
+function neverDelivered(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'ECONNREFUSED' || code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED';
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+/**
+ * The environment's front door: one localhost port that routes each request to a live release
+ * by weight (blue/green flips the weights, a canary splits them), keeps per-release metrics
+ * that act as the alarms, and counts in-flight requests so a release is stopped only once drained.
+ */
+export class TrafficFront {
+  private server?: Server;
+  private routes: Route[] = [];
+  private readonly pools = new Map<string, Pool>();
+  private readonly inflight = new Map<string, number>();
+  private readonly metrics = new Map<string, ReleaseMetrics>();
+  private readonly maxBodyBytes: number;
+
+  constructor(private readonly props: TrafficFrontProps) {
+    this.maxBodyBytes = props.maxBodyBytes ?? 1024 * 1024;
+  }
+
+  /** Starts listening; rejects with EADDRINUSE when the port is taken. */
+  listen(): Promise<number> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.keepAliveTimeout = 5_000;
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.props.port, this.props.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Replaces the routing table; requests already routed finish where they went. */
+  setRoutes(routes: Route[]): void {
+    const total = routes.reduce((sum, r) => sum + r.weight, 0);
+    if (routes.length > 0 && Math.abs(total - 100) > 1e-9) throw new Error(`route weights add up to ${total}, not 100`);
+    for (const { upstream } of routes) {
+      if (!this.pools.has(upstream.releaseId)) {
+        this.pools.set(upstream.releaseId, new Pool(upstream.origin, { connections: 64, pipelining: 1 }));
+      }
+      if (!this.metrics.has(upstream.releaseId)) this.metrics.set(upstream.releaseId, new ReleaseMetrics());
+    }
+    this.routes = routes;
+  }
+
+  get currentRoutes(): readonly Route[] {
+    return this.routes;
+  }
+
+  inflightOf(releaseId: string): number {
+    return this.inflight.get(releaseId) ?? 0;
+  }
+
+  metricsOf(releaseId: string, since?: number): MetricsSnapshot {
+    return (this.metrics.get(releaseId) ?? new ReleaseMetrics()).snapshot(since);
+  }
+
+  /** Waits until no request is in flight to the release (bounded), then closes its connections. */
+  async drain(releaseId: string, timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inflightOf(releaseId) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const drained = this.inflightOf(releaseId) === 0;
+    const pool = this.pools.get(releaseId);
+    this.pools.delete(releaseId);
+    await pool?.close().catch(() => undefined);
+    return drained;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+    await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => undefined)));
+  }
+
+  private pick(exclude?: string): Route | undefined {
+    const candidates = this.routes.filter((r) => r.weight > 0 && r.upstream.releaseId !== exclude);
+    const total = candidates.reduce((sum, r) => sum + r.weight, 0);
+    let ticket = Math.random() * total;
+    for (const route of candidates) {
+      ticket -= route.weight;
+      if (ticket < 0) return route;
+    }
+    return candidates[candidates.length - 1];
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, this.maxBodyBytes).catch(() => undefined);
+    if (body === undefined) return void res.destroy();
+    if (body === 'too-large') return sendError(res, 413, 'payload_too_large', 'The request body is too large.');
+
+    let route: Route | undefined = this.pick();
+    if (!route) return sendError(res, 503, 'no_release', 'No release of this environment is live.');
+    const tried = new Set<string>();
+    for (;;) {
+      const releaseId: string = route.upstream.releaseId;
+      tried.add(releaseId);
+      const started = performance.now();
+      this.inflight.set(releaseId, this.inflightOf(releaseId) + 1);
+      try {
+        await this.forward(req, res, body, route, releaseId);
+        this.metrics.get(releaseId)?.record(res.statusCode, performance.now() - started);
+        return;
+      } catch (err) {
+        const next: Route | undefined = neverDelivered(err) && !res.headersSent ? this.pick(releaseId) : undefined;
+        if (next && !tried.has(next.upstream.releaseId)) {
+          route = next;
+          continue;
+        }
+        this.metrics.get(releaseId)?.record(502, performance.now() - started);
+        if (!res.headersSent) sendError(res, 502, 'release_unavailable', 'The release did not answer.');
+        else res.destroy();
+        return;
+      } finally {
+        this.inflight.set(releaseId, this.inflightOf(releaseId) - 1);
+      }
+    }
+  }
+
+  private async forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    route: Route,
+    releaseId: string,
+  ): Promise<void> {
+    const pool = this.pools.get(releaseId);
+    if (!pool) throw Object.assign(new Error('release closed'), { code: 'UND_ERR_CLOSED' });
+    const client = req.socket.remoteAddress ?? '127.0.0.1';
+    const prior = req.headers['x-forwarded-for'];
+    const upstream = await pool.request({
+      path: req.url ?? '/',
+      method: req.method as 'GET',
+      headers: {
+        // The body was buffered: undici sets its length; the host is the environment's, as the client sent it.
+        ...forwardable(req.headers, ['host', 'content-length']),
+        host: req.headers.host ?? new URL(route.upstream.origin).host,
+        'x-forwarded-for': prior ? `${String(prior)}, ${client}` : client,
+        'x-forwarded-proto': 'http',
+      },
+      body: body.length > 0 ? body : undefined,
+    });
+    res.writeHead(upstream.statusCode, { ...forwardable(upstream.headers), 'x-b2-release': releaseId });
+    for await (const chunk of upstream.body) res.write(chunk);
+    res.end();
+  }
+}

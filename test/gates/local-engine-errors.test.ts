@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../pipeline/local/free-port';
+import { RunSummary } from '../../pipeline/local/run-summary';
+import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
+
+/**
+ * What goes wrong before a release is live, each told in one line with the next step and an
+ * exit code that is never success: a missing tool, a port taken by another program (DynamoDB
+ * Local's or an environment's), a release that crashes as it starts.
+ */
+
+const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const ENGINE = path.join(PROJECT_ROOT, 'pipeline', 'local', 'main.ts');
+
+const workspace = mkdtempSync(path.join(tmpdir(), 'b2-engine-errors-'));
+let env: NodeJS.ProcessEnv = {};
+let ports: { database: number; dev: number; staging: number; prod: number };
+/** A release whose server exits as it starts, as a release with a broken start-up would. */
+const crashing = path.join(workspace, 'crashing-release');
+
+function engine(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [TSX_CLI, ENGINE, ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** Another program holding a port. */
+async function occupy(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+const release = ['run', '--allow-dirty', '--only-gates', 'none', '--minute', '500ms', '--release', crashing];
+
+beforeAll(async () => {
+  ports = { database: await freePort(), dev: await freePort(), staging: await freePort(), prod: await freePort() };
+  env = {
+    ...process.env,
+    CI: 'true',
+    B2_PIPELINE_DIR: path.join(workspace, 'pipeline'),
+    B2_LOCAL_PORTS: `dynamodb=${ports.database},dev=${ports.dev},staging=${ports.staging},prod=${ports.prod}`,
+  };
+  mkdirSync(path.join(crashing, 'server'), { recursive: true });
+  writeFileSync(
+    path.join(crashing, 'server', 'index.mjs'),
+    "console.error('b2 server did not start: B2_SIGNING_KEYS is not valid JSON');\nprocess.exit(1);\n",
+  );
+});
+
+afterAll(async () => {
+  await engine(['stop']);
+  rmSync(workspace, { recursive: true, force: true });
+}, 120_000);
+
+describe('the local engine, when it cannot run', () => {
+  it('names a missing tool and the command that installs it, before anything starts', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'b2-no-tools-'));
+    try {
+      const run = await engine(release, { B2_TOOLS_DIR: empty });
+      expect(run.code).toBe(2);
+      expect(run.output).toMatch(/^error: missing tools: .*dynamodb-local.*: run `npx projen tools:install`$/m);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("says when DynamoDB Local's port is taken by another program, and how to choose another", async () => {
+    const other = await occupy(ports.database);
+    try {
+      const run = await engine(release);
+      expect(run.code).toBe(2);
+      expect(run.output).toContain(
+        `DynamoDB Local did not start: port ${ports.database} is in use by another program: stop it, or choose another port`,
+      );
+      const runId = /\d{8}T\d{6}Z-[0-9a-f]{7}/.exec(run.output)?.[0] ?? 'no run id in the output';
+      const summary = JSON.parse(
+        readFileSync(path.join(workspace, 'pipeline', 'runs', runId, 'summary.json'), 'utf8'),
+      ) as RunSummary;
+      expect(summary.outcome).toBe('error');
+    } finally {
+      other.close();
+    }
+  });
+
+  it("says when an environment's port is taken by another program, naming the setting that moves it", async () => {
+    const other = await occupy(ports.dev);
+    try {
+      const run = await engine(release);
+      expect(run.code).toBe(2);
+      expect(run.output).toContain(
+        `environment dev did not start: port ${ports.dev} of environment dev is in use by another program`,
+      );
+      expect(run.output).toContain(`B2_LOCAL_PORTS=dev=<port>`);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('fails the deploy of a release that crashes as it starts, with the end of its log, and leaves the environment as it was', async () => {
+    const run = await engine(release);
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(
+      /deploy to dev failed: the release did not start: .*release \S+ exited before it was healthy: b2 server did not start: B2_SIGNING_KEYS is not valid JSON/,
+    );
+    expect(run.output).not.toMatch(/PROMOTED/);
+    const state = JSON.parse(
+      readFileSync(path.join(workspace, 'pipeline', 'environments', 'dev', 'state.json'), 'utf8'),
+    ) as { live?: unknown; candidate?: unknown };
+    expect(state.live).toBeUndefined();
+    expect(state.candidate).toBeUndefined();
+  });
+});

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { codePipelineView, EngineView, parityProblems, planView, workflowView, WorkflowJson } from './engine-views';
+import { CfnTemplate, SYNTHESIS_TIMEOUT_MS, synthesizePipeline } from './pipeline-synthesis';
+import { stageNamed } from './pipeline-template';
+import { PipelineRun } from '../../../pipeline/local/engine';
+import { GateName, GATES, planFor, StageName } from '../../../pipeline/model';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
+const ALL_STAGES: StageName[] = ['build', 'pre-deploy', 'dev', 'staging', 'prod'];
+
+function pullRequestWorkflow(): WorkflowJson {
+  return parse(
+    readFileSync(path.join(PROJECT_ROOT, '.github', 'workflows', 'pull-request.yml'), 'utf8'),
+  ) as WorkflowJson;
+}
+
+/** A deep copy to change in a test without touching the rendered original. */
+function copy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+describe('the engines', () => {
+  const model = planView(planFor());
+  let template: CfnTemplate;
+
+  beforeAll(() => {
+    template = synthesizePipeline().template;
+  }, SYNTHESIS_TIMEOUT_MS);
+
+  /**
+   * Every engine that renders the model, with the stages it renders: one line per engine, read
+   * back from what that engine actually runs.
+   */
+  const engines: { name: string; stages: readonly StageName[]; view: () => EngineView }[] = [
+    { name: 'the CDK Pipeline (CodePipeline)', stages: ALL_STAGES, view: () => codePipelineView(template) },
+    {
+      name: 'the GitHub pull-request workflow',
+      stages: ['pre-deploy'],
+      view: () => workflowView(pullRequestWorkflow()),
+    },
+    { name: 'the local engine', stages: ALL_STAGES, view: () => planView(PipelineRun.planOf(undefined).plan) },
+  ];
+
+  it.each(engines)(
+    '$name runs the model’s gates under the same names, with the same tasks, in the same order',
+    (engine) => {
+      expect(parityProblems(model, engine.view(), engine.stages)).toEqual([]);
+    },
+  );
+
+  it('reads every gate of the model back from the CodePipeline, stage by stage', () => {
+    const stages = (view: EngineView) => view.gates.map((g) => `${g.stage}/${g.gate}:${g.task}`);
+    expect(stages(codePipelineView(template))).toEqual(expect.arrayContaining(stages(model)));
+    expect(codePipelineView(template).gates.find((g) => g.gate === 'load-current')?.after).toEqual([
+      'e2e',
+      'integration',
+    ]);
+  });
+
+  describe('a difference in one engine only fails the parity check', () => {
+    it('when a gate job is removed from the workflow', () => {
+      const workflow = copy(pullRequestWorkflow()) as { jobs: Record<string, unknown> };
+      delete workflow.jobs.sast;
+      expect(parityProblems(model, workflowView(workflow as WorkflowJson), ['pre-deploy'])).toEqual([
+        'pre-deploy/sast (task sast) is missing',
+      ]);
+    });
+
+    it('when a workflow job runs another task than the model’s', () => {
+      const workflow = copy(pullRequestWorkflow());
+      const job = workflow.jobs.unit as { steps: { run?: string }[] };
+      job.steps = job.steps.map((step) => (step.run === 'npx projen test:unit' ? { run: 'npx projen test' } : step));
+      expect(parityProblems(model, workflowView(workflow), ['pre-deploy'])).toEqual([
+        'pre-deploy/unit runs test, not test:unit',
+      ]);
+    });
+
+    it('when the workflow orders gates the model runs side by side', () => {
+      const workflow = copy(pullRequestWorkflow()) as { jobs: Record<string, { needs?: string[] }> };
+      workflow.jobs.unit.needs = ['lint'];
+      expect(parityProblems(model, workflowView(workflow as unknown as WorkflowJson), ['pre-deploy'])).toEqual([
+        'pre-deploy/unit waits for [lint], not []',
+      ]);
+    });
+
+    it('when the workflow runs a gate the model runs after a deploy', () => {
+      const workflow = copy(pullRequestWorkflow()) as { jobs: Record<string, unknown> };
+      workflow.jobs.smoke = { steps: [{ run: 'npm ci' }, { run: 'npx projen smoke' }] };
+      expect(parityProblems(model, workflowView(workflow as WorkflowJson), ['pre-deploy'])).toEqual([
+        'pre-deploy/smoke (task smoke) is not in the model',
+      ]);
+    });
+
+    it('when a gate action is removed from the CodePipeline', () => {
+      const mutated = copy(template);
+      const staging = stageNamed(mutated, 'Staging') as unknown as { Actions: { Name: string }[] };
+      staging.Actions = staging.Actions.filter((action) => action.Name !== 'smoke');
+      expect(parityProblems(model, codePipelineView(mutated), ALL_STAGES)).toEqual([
+        'staging/smoke (task smoke) is missing',
+        'staging/load-tenfold waits for [], not [smoke]',
+      ]);
+    });
+
+    it('when the CodePipeline runs the load test beside the tests the model runs before it', () => {
+      const mutated = copy(template);
+      const dev = stageNamed(mutated, 'Dev') as unknown as { Actions: { Name: string; RunOrder?: number }[] };
+      const e2e = dev.Actions.find((action) => action.Name === 'e2e')!;
+      dev.Actions = dev.Actions.map((action) =>
+        action.Name === 'load-current' ? { ...action, RunOrder: e2e.RunOrder } : action,
+      );
+      expect(parityProblems(model, codePipelineView(mutated), ALL_STAGES)).toEqual([
+        'dev/load-current waits for [], not [e2e, integration]',
+      ]);
+    });
+
+    it('when the local engine leaves a gate out', () => {
+      const allBut = (Object.keys(GATES) as GateName[]).filter((name) => name !== 'e2e');
+      expect(parityProblems(model, planView(PipelineRun.planOf(allBut).plan), ALL_STAGES)).toEqual([
+        'dev/e2e (task e2e) is missing',
+        'dev/load-current waits for [integration], not [e2e, integration]',
+      ]);
+    });
+
+    it('when the model loses a gate the engines still run', () => {
+      const plan = planFor();
+      const trimmed = {
+        stages: plan.stages.map((s) => ({ ...s, steps: s.steps.filter((step) => step.id !== 'pre-deploy/deps') })),
+      };
+      expect(parityProblems(planView(trimmed), workflowView(pullRequestWorkflow()), ['pre-deploy'])).toEqual([
+        'pre-deploy/deps (task deps) is not in the model',
+      ]);
+    });
+  });
+});

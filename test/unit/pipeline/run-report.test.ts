@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { duration, renderRunReport, RunReportInput } from '../../../pipeline/local/run-report';
+import { RunSummary } from '../../../pipeline/local/run-summary';
+
+const run: RunSummary = {
+  runId: '20250101T000000Z-abc1234',
+  commit: 'abc1234',
+  version: 'abc1234',
+  branch: 'main',
+  subject: 'Search <b>faster</b>',
+  committedAt: '2025-01-01T00:00:00Z',
+  dirty: false,
+  trigger: 'push',
+  startedAt: '2025-01-01T00:01:00Z',
+  finishedAt: '2025-01-01T00:09:00Z',
+  outcome: 'rolled-back',
+  reason: 'rolled back in prod: alarm latency',
+  release: { id: 'r1', commit: 'abc1234', dir: '/x', source: 'built' },
+  skippedGates: ['pre-deploy/lint'],
+  minuteMs: 1_000,
+  ports: { database: 4100, environments: { prod: 4103 } },
+  stages: [{ name: 'prod', status: 'rolled-back', startedAt: '2025-01-01T00:08:00Z', durationMs: 61_000 }],
+  steps: [
+    {
+      id: 'staging/smoke',
+      stage: 'staging',
+      kind: 'gate',
+      status: 'passed',
+      startedAt: '2025-01-01T00:07:00Z',
+      durationMs: 4_000,
+      summary: 'smoke passed',
+      log: 'logs/staging-smoke.log',
+    },
+  ],
+  deployments: [
+    {
+      environment: 'prod',
+      releaseId: 'r1',
+      previousReleaseId: 'r0',
+      startedAt: '2025-01-01T00:08:00Z',
+      finishedAt: '2025-01-01T00:09:00Z',
+      outcome: 'rolled-back',
+      reason: 'alarm latency: p99 812 ms',
+      rollback: {
+        reason: 'alarm latency: p99 812 ms',
+        detectedAt: '2025-01-01T00:08:30Z',
+        restoredAt: '2025-01-01T00:08:30.004Z',
+        trafficRestoredMs: 4,
+        candidateStoppedMs: 1_200,
+        candidateShare: 10,
+      },
+    },
+  ],
+  approvals: [
+    {
+      runId: '20250101T000000Z-abc1234',
+      commit: 'abc1234',
+      environment: 'prod',
+      decision: 'approved',
+      by: 'Ann',
+      at: '2025-01-01T00:07:30Z',
+      comment: 'go',
+      evidenceDigest: 'sha256:0123456789abcdef0123',
+      via: 'flag',
+    },
+  ],
+  waivers: [{ gate: 'pre-deploy/deps', by: 'Ann', reason: 'no advisory service from this network' }],
+  baselinesPromoted: [],
+};
+
+const input: RunReportInput = {
+  run,
+  load: [],
+  findings: [
+    {
+      gate: 'sast',
+      report: 'reports/pre-deploy/sast/semgrep.sarif',
+      findings: [
+        { gate: 'sast', rule: 'b2.no-eval', level: 'error', message: 'eval of input', location: 'service/src/x.ts:3' },
+      ],
+    },
+  ],
+  delivery: {
+    windowDays: 30,
+    productionDeployments: 4,
+    deploymentsPerDay: 0.1,
+    leadTimeMs: 600_000,
+    changeFailureRate: 0.25,
+    timeToRestoreMs: 4,
+  },
+  trend: [],
+  links: [{ label: 'dev › e2e: Playwright report', href: 'reports/dev/e2e/html/index.html' }],
+};
+
+describe("the run's HTML page", () => {
+  const html = renderRunReport(input);
+
+  it('names the run, its commit, its trigger and how it ended', () => {
+    expect(html).toContain('Pipeline run 20250101T000000Z-abc1234');
+    expect(html).toContain('trigger push');
+    expect(html).toContain('rolled back in prod: alarm latency');
+    expect(html).toContain('took 8m00s');
+  });
+
+  it('escapes what the commit message and gates say', () => {
+    expect(html).toContain('Search &lt;b&gt;faster&lt;/b&gt;');
+    expect(html).not.toContain('<b>faster</b>');
+  });
+
+  it('shows the rollback: what breached, and how long until traffic was back and the new release stopped', () => {
+    expect(html).toMatch(
+      /<td>alarm latency: p99 812 ms<\/td><td>10%<\/td><td>2025-01-01T00:08:30Z<\/td><td>4.0 ms<\/td><td>1.2 s<\/td>/,
+    );
+  });
+
+  it('shows approvals, security findings, links to gate reports, delivery metrics and a partial-run notice', () => {
+    expect(html).toContain('<td>Ann</td>');
+    expect(html).toContain('b2.no-eval');
+    expect(html).toContain('href="reports/dev/e2e/html/index.html"');
+    expect(html).toContain('25.00%');
+    expect(html).toContain('Partial run');
+    expect(html).toContain('pre-deploy/deps could not check; waived by Ann: no advisory service from this network');
+  });
+
+  it('formats durations for people', () => {
+    expect(duration(0.04)).toBe('0.0 ms');
+    expect(duration(2.26)).toBe('2.3 ms');
+    expect(duration(42)).toBe('42 ms');
+    expect(duration(4_200)).toBe('4.2 s');
+    expect(duration(125_000)).toBe('2m05s');
+    expect(duration(undefined)).toBe('–');
+  });
+});

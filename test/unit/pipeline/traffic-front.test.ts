@@ -1,0 +1,135 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../pipeline/local/free-port';
+import { TrafficFront, Upstream } from '../../../pipeline/local/traffic-front';
+
+interface FakeRelease {
+  readonly upstream: Upstream;
+  readonly server: Server;
+}
+
+/** A stand-in release: answers with its own name, or with `status`, after `delayMs`. */
+async function release(releaseId: string, options: { status?: number; delayMs?: number } = {}): Promise<FakeRelease> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () =>
+      setTimeout(() => {
+        res.writeHead(options.status ?? 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ releaseId, method: req.method, body: Buffer.concat(chunks).toString() }));
+      }, options.delayMs ?? 0),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { upstream: { releaseId, origin: `http://127.0.0.1:${port}` }, server };
+}
+
+describe('the traffic front', () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    await Promise.all(cleanup.splice(0).map((fn) => fn()));
+  });
+
+  async function front(): Promise<{ front: TrafficFront; url: string }> {
+    const f = new TrafficFront({ port: await freePort() });
+    const port = await f.listen();
+    cleanup.push(() => f.close());
+    return { front: f, url: `http://127.0.0.1:${port}` };
+  }
+
+  async function started(releaseId: string, options?: { status?: number; delayMs?: number }): Promise<FakeRelease> {
+    const r = await release(releaseId, options);
+    cleanup.push(() => new Promise((resolve) => r.server.close(resolve)));
+    return r;
+  }
+
+  it('answers 503 with a JSON error while no release is live', async () => {
+    const { url } = await front();
+    const res = await fetch(`${url}/health`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: { code: 'no_release', message: expect.any(String) } });
+  });
+
+  it('sends every request to the release with all the weight and names it in a header', async () => {
+    const { front: f, url } = await front();
+    const blue = await started('blue');
+    const green = await started('green');
+    f.setRoutes([{ upstream: blue.upstream, weight: 100 }]);
+    expect((await fetch(url)).headers.get('x-b2-release')).toBe('blue');
+    f.setRoutes([
+      { upstream: blue.upstream, weight: 0 },
+      { upstream: green.upstream, weight: 100 },
+    ]);
+    const res = await fetch(`${url}/memories`, { method: 'POST', body: '{"text":"kept"}' });
+    expect(res.headers.get('x-b2-release')).toBe('green');
+    expect(await res.json()).toMatchObject({ releaseId: 'green', method: 'POST', body: '{"text":"kept"}' });
+  });
+
+  it('splits new requests by weight for a canary', async () => {
+    const { front: f, url } = await front();
+    const stable = await started('stable');
+    const canary = await started('canary');
+    f.setRoutes([
+      { upstream: stable.upstream, weight: 80 },
+      { upstream: canary.upstream, weight: 20 },
+    ]);
+    const served = await Promise.all(
+      Array.from({ length: 400 }, () => fetch(url).then((r) => r.headers.get('x-b2-release'))),
+    );
+    const canaryShare = served.filter((id) => id === 'canary').length / served.length;
+    expect(canaryShare).toBeGreaterThan(0.1);
+    expect(canaryShare).toBeLessThan(0.3);
+  });
+
+  it('rejects weights that do not add up to 100', async () => {
+    const { front: f } = await front();
+    const blue = await started('blue');
+    expect(() => f.setRoutes([{ upstream: blue.upstream, weight: 50 }])).toThrow('route weights add up to 50, not 100');
+  });
+
+  it('sends a request the release refused to connect to on to another live release', async () => {
+    const { front: f, url } = await front();
+    const gone = await release('gone');
+    await new Promise((resolve) => gone.server.close(resolve));
+    const live = await started('live');
+    f.setRoutes([
+      { upstream: gone.upstream, weight: 50 },
+      { upstream: live.upstream, weight: 50 },
+    ]);
+    const statuses = await Promise.all(Array.from({ length: 40 }, () => fetch(url).then((r) => r.status)));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+  });
+
+  it('counts 5xx answers and latency per release, as the alarms read them', async () => {
+    const { front: f, url } = await front();
+    const broken = await started('broken', { status: 500 });
+    const slow = await started('slow', { delayMs: 120 });
+    const since = Date.now();
+    f.setRoutes([{ upstream: broken.upstream, weight: 100 }]);
+    await Promise.all(Array.from({ length: 10 }, () => fetch(url)));
+    f.setRoutes([{ upstream: slow.upstream, weight: 100 }]);
+    await Promise.all(Array.from({ length: 10 }, () => fetch(url)));
+    expect(f.metricsOf('broken', since)).toMatchObject({ requests: 10, errors: 10, errorRate: 1 });
+    const slowMetrics = f.metricsOf('slow', since);
+    expect(slowMetrics.errors).toBe(0);
+    expect(slowMetrics.p95Ms).toBeGreaterThanOrEqual(120);
+  });
+
+  it('drains a release only after its in-flight requests have finished', async () => {
+    const { front: f, url } = await front();
+    const old = await started('old', { delayMs: 300 });
+    const next = await started('next');
+    f.setRoutes([{ upstream: old.upstream, weight: 100 }]);
+    const inFlight = fetch(url);
+    await new Promise((r) => setTimeout(r, 50));
+    f.setRoutes([{ upstream: next.upstream, weight: 100 }]);
+    expect(f.inflightOf('old')).toBe(1);
+    const drained = await f.drain('old');
+    expect(drained).toBe(true);
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-b2-release')).toBe('old');
+  });
+});
