@@ -1,5 +1,6 @@
 import type { HeadroomResult } from './headroom';
 import { LoadSummary } from './summary';
+import { JunitTestCase, renderJunit } from '../pipeline/junit';
 
 /**
  * The two renderings of a load run's summary: a page a person reads (`report.html`) and JUnit
@@ -29,37 +30,32 @@ export function gateNameFor(summary: LoadSummary): string {
   return `load-${summary.scenario}`;
 }
 
-export function renderJunit(summary: LoadSummary): string {
+/** The load run as JUnit: one test case per threshold, and one for the comparison with the baseline. */
+export function renderLoadJunit(summary: LoadSummary): string {
   const suite = gateNameFor(summary);
-  const cases = summary.thresholds.map((t) => {
-    const body = t.passed
-      ? ''
-      : `<failure message="${escapeXml(`${t.name}: ${t.actual} breaks ${t.limit}`)}" type="threshold"/>`;
-    return `    <testcase classname="${suite}" name="${escapeXml(`${t.name} ${t.limit}`)}" time="${summary.durationSeconds}">${body}</testcase>`;
-  });
+  const cases: JunitTestCase[] = summary.thresholds.map((t) => ({
+    name: `${t.name} ${t.limit}`,
+    seconds: summary.durationSeconds,
+    failure: t.passed ? undefined : { message: `${t.name}: ${t.actual} breaks ${t.limit}`, type: 'threshold' },
+  }));
   const b = summary.baseline;
-  if (b) {
-    const name = `p95 within ${b.tolerancePercent}% of the baseline (${b.source})`;
-    const body = b.passed
-      ? ''
-      : `<failure message="${escapeXml(`p95 ${ms(summary.latencyMs.p95)} is ${signed(b.p95ChangePercent)} against ${ms(b.p95)}`)}" type="regression"/>`;
-    cases.push(`    <testcase classname="${suite}" name="${escapeXml(name)}" time="0">${body}</testcase>`);
-  } else {
-    cases.push(
-      `    <testcase classname="${suite}" name="p95 against the baseline" time="0"><skipped message="${escapeXml(summary.baselineNote ?? 'no baseline')}"/></testcase>`,
-    );
-  }
-  const failures = summary.thresholds.filter((t) => !t.passed).length + (b && !b.passed ? 1 : 0);
-  const skipped = b ? 0 : 1;
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${suite}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${summary.durationSeconds}">`,
-    `  <testsuite name="${suite}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" errors="0" time="${summary.durationSeconds}" timestamp="${escapeXml(summary.startedAt)}">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  cases.push(
+    b
+      ? {
+          name: `p95 within ${b.tolerancePercent}% of the baseline (${b.source})`,
+          failure: b.passed
+            ? undefined
+            : {
+                message: `p95 ${ms(summary.latencyMs.p95)} is ${signed(b.p95ChangePercent)} against ${ms(b.p95)}`,
+                type: 'regression',
+              },
+        }
+      : { name: 'p95 against the baseline', skipped: summary.baselineNote ?? 'no baseline' },
+  );
+  return renderJunit({
+    name: suite,
+    suites: [{ name: suite, cases, seconds: summary.durationSeconds, timestamp: summary.startedAt }],
+  });
 }
 
 const STYLE = `

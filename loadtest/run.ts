@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { RegressionTolerance } from './budget';
 import { LoadPlan } from './plan';
-import { renderJunit, renderReportHtml } from './report';
+import { renderLoadJunit, renderReportHtml } from './report';
 import { BaselineLookup, LoadSummary } from './summary';
 import { evaluateRun, K6SummaryExport, THRESHOLD_EXIT_CODE, Verdict } from './verdict';
 import { requireTool } from '../pipeline/toolchain/probe';
@@ -180,7 +180,7 @@ function writeReports(
   dashboard: boolean,
 ): void {
   writeFileSync(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileSync(files.junit, renderJunit(summary));
+  writeFileSync(files.junit, renderLoadJunit(summary));
   writeFileSync(
     files.report,
     renderReportHtml(summary, {

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runMain } from '../pipeline/cli';
+import { JunitTestCase, renderJunit } from '../pipeline/junit';
 import { reportDir } from '../pipeline/reports';
 import { PROJECT_ROOT } from '../pipeline/toolchain/paths';
 import { requireTool } from '../pipeline/toolchain/probe';
@@ -45,6 +46,8 @@ export interface SastFinding {
 }
 
 export interface SastResult {
+  /** The rules that ran, as the SARIF report lists them. */
+  readonly rules: readonly string[];
   readonly findings: readonly SastFinding[];
   /** The findings at or above the blocking severity. */
   readonly blocking: readonly SastFinding[];
@@ -66,6 +69,13 @@ interface SemgrepOutput {
     readonly path?: string;
   }>;
   readonly paths: { readonly scanned: readonly string[] };
+}
+
+/** The part of semgrep's SARIF report the gate reads: the rules that ran. */
+interface SemgrepSarif {
+  readonly runs: ReadonlyArray<{
+    readonly tool: { readonly driver: { readonly rules?: ReadonlyArray<{ readonly id: string }> } };
+  }>;
 }
 
 export function blocks(severity: string, threshold: Severity): boolean {
@@ -125,7 +135,9 @@ export function scan(props: SastScanProps): SastResult {
       message: r.extra.message.trim(),
     }))
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  const sarif = JSON.parse(readFileSync(props.sarifPath, 'utf8')) as SemgrepSarif;
   return {
+    rules: sarif.runs.flatMap((sarifRun) => (sarifRun.tool.driver.rules ?? []).map((rule) => rule.id)),
     findings,
     blocking: findings.filter((f) => blocks(f.severity, threshold)),
     scannedFiles: output.paths.scanned.length,
@@ -136,6 +148,30 @@ export function scan(props: SastScanProps): SastResult {
 export function describeFinding(finding: SastFinding): string {
   const firstSentence = finding.message.split(/(?<=\.)\s/)[0];
   return `${finding.severity} ${finding.ruleId} ${finding.file}:${finding.line} ${firstSentence}`;
+}
+
+/**
+ * The scan as JUnit, one test case per rule that ran: a rule fails with its blocking findings,
+ * one line each. semgrep's own JUnit has a case per finding instead, so a clean scan would hold
+ * no test at all and a finding below the blocking severity would fail a report the gate passed.
+ */
+export function renderSastJunit(result: SastResult, blockingSeverity: Severity, seconds: number): string {
+  const rules = [...new Set([...result.rules, ...result.findings.map((f) => f.ruleId)])].sort();
+  const cases = rules.map((rule): JunitTestCase => {
+    const blocking = result.blocking.filter((f) => f.ruleId === rule);
+    return {
+      name: rule,
+      failure:
+        blocking.length === 0
+          ? undefined
+          : {
+              message: `${blocking.length} finding(s) at ${blockingSeverity} or above`,
+              type: 'finding',
+              details: blocking.map(describeFinding).join('\n'),
+            },
+    };
+  });
+  return renderJunit({ name: 'sast', suites: [{ name: 'sast', cases, seconds }] });
 }
 
 /** `sast [--severity WARNING] <folder>...`: exit 0 when nothing blocks, 1 on a blocking finding. */
@@ -152,6 +188,7 @@ async function main(): Promise<number> {
 
   const semgrep = await requireTool('semgrep');
   const sarifPath = path.join(reportDir('sast'), 'semgrep.sarif');
+  const started = performance.now();
   const result = scan({
     semgrep,
     root: PROJECT_ROOT,
@@ -159,6 +196,10 @@ async function main(): Promise<number> {
     sarifPath,
     blockingSeverity: severity as Severity,
   });
+  writeFileSync(
+    path.join(reportDir('sast'), 'junit.xml'),
+    renderSastJunit(result, severity as Severity, (performance.now() - started) / 1000),
+  );
 
   for (const finding of result.findings) {
     const note = result.blocking.includes(finding) ? '' : ' (below the blocking severity)';

@@ -5,12 +5,19 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectFiles } from '../pipeline/checks/project-copy';
 import { runMain } from '../pipeline/cli';
+import { JunitTestCase, renderJunit } from '../pipeline/junit';
 import { reportDir } from '../pipeline/reports';
 import { PROJECT_ROOT } from '../pipeline/toolchain/paths';
 import { requireTool } from '../pipeline/toolchain/probe';
 
 /** gitleaks' default rules extended with the project's one reviewed allowlist. */
 export const GITLEAKS_CONFIG = 'security/gitleaks.toml';
+
+/** The two scans, each one run of the SARIF report, told apart by the run's automation id. */
+const SCANS = {
+  tree: { id: 'secrets/working-tree/', name: 'no secret in the working tree' },
+  history: { id: 'secrets/git-history/', name: 'no secret in the git history' },
+} as const;
 
 export interface SecretScanProps {
   /** The gitleaks executable. */
@@ -21,6 +28,8 @@ export interface SecretScanProps {
   readonly config: string;
   /** Where the SARIF report (one run per scan) is written. */
   readonly sarifPath: string;
+  /** Where the JUnit report (one test case per scan) is written. */
+  readonly junitPath: string;
   /**
    * `git log` options choosing the commits scanned, e.g. `origin/main..HEAD` for a change.
    * @default - every commit of every branch
@@ -120,6 +129,7 @@ function hasCommits(root: string): boolean {
  * node_modules, tools or build output) and the git history, into one SARIF log with one run each.
  */
 export function scanForSecrets(props: SecretScanProps): SecretScanResult {
+  const started = performance.now();
   const work = mkdtempSync(path.join(tmpdir(), 'b2-secrets-'));
   try {
     // gitleaks' directory scan reads every file under a folder; a copy of exactly the files git
@@ -131,19 +141,20 @@ export function scanForSecrets(props: SecretScanProps): SecretScanResult {
       copyFileSync(path.join(props.root, file), path.join(tree, file));
     }
     const treeLog = gitleaks(props, tree, ['dir', '.'], path.join(work, 'tree.sarif'));
-    for (const run of treeLog.runs) run.automationDetails = { id: 'secrets/working-tree/' };
+    for (const run of treeLog.runs) run.automationDetails = { id: SCANS.tree.id };
 
     const logs = [treeLog];
     const historyScanned = hasCommits(props.root);
     if (historyScanned) {
       const logOpts = props.logOpts ? [`--log-opts=${props.logOpts}`] : [];
       const historyLog = gitleaks(props, props.root, ['git', '.', ...logOpts], path.join(work, 'history.sarif'));
-      for (const run of historyLog.runs) run.automationDetails = { id: 'secrets/git-history/' };
+      for (const run of historyLog.runs) run.automationDetails = { id: SCANS.history.id };
       logs.push(historyLog);
     }
 
     const merged: SarifLog = { ...treeLog, runs: logs.flatMap((log) => log.runs) };
     writeFileSync(props.sarifPath, `${JSON.stringify(merged, null, 2)}\n`);
+    writeFileSync(props.junitPath, renderSecretsJunit(merged, (performance.now() - started) / 1000));
     return { findings: findingsOf(merged), treeFiles: files.length, historyScanned };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -155,6 +166,30 @@ export function describeFinding(finding: SecretFinding): string {
   return `${finding.ruleId} ${finding.file}:${finding.line} ${where}`;
 }
 
+/**
+ * The SARIF report as JUnit: one test case per scan, failing with one line per finding (rule,
+ * file and line, never the secret). A scan that did not run (no commits yet) is skipped.
+ */
+function renderSecretsJunit(log: SarifLog, seconds: number): string {
+  const cases = Object.values(SCANS).map((scan): JunitTestCase => {
+    const runs = log.runs.filter((run) => run.automationDetails?.id === scan.id);
+    if (runs.length === 0) return { name: scan.name, skipped: 'not scanned: the repository has no commits yet' };
+    const findings = findingsOf({ ...log, runs });
+    return {
+      name: scan.name,
+      failure:
+        findings.length === 0
+          ? undefined
+          : {
+              message: `${findings.length} secret(s)`,
+              type: 'secret',
+              details: findings.map(describeFinding).join('\n'),
+            },
+    };
+  });
+  return renderJunit({ name: 'secrets', suites: [{ name: 'secrets', cases, seconds }] });
+}
+
 /** `secrets [--log-opts <git log options>]`: exit 0 when no secret is found, 1 when one is. */
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { 'log-opts': { type: 'string' } } });
@@ -164,6 +199,7 @@ async function main(): Promise<number> {
     root: PROJECT_ROOT,
     config: GITLEAKS_CONFIG,
     sarifPath,
+    junitPath: path.join(reportDir('secrets'), 'junit.xml'),
     logOpts: values['log-opts'],
   });
 

@@ -98,7 +98,10 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     await environment.rollback();
   }
   const previousReleaseId = before.live?.id;
-  const steps = shiftSteps(props.shift, props.minuteMs);
+  // A first release has no previous one to share traffic with: it takes all of it at once, and
+  // the bake only watches it.
+  const shifted = shiftSteps(props.shift, props.minuteMs);
+  const steps = previousReleaseId ? shifted : shifted.slice(-1);
   const finish = (outcome: RolloutOutcome['outcome'], extra: Partial<RolloutOutcome> = {}): RolloutOutcome => ({
     environment: environment.environment,
     releaseId: release.id,

@@ -80,7 +80,7 @@ export const GATES: Record<GateName, Gate> = {
     title: 'semgrep with the project rules',
     phase: 'pre-deploy',
     tools: ['semgrep'],
-    // semgrep writes both from one scan: SARIF for code scanning, JUnit for CodeBuild report groups.
+    // SARIF for code scanning; JUnit (one test case per rule) for CodeBuild report groups.
     reports: [
       { format: 'sarif', path: 'sast/semgrep.sarif' },
       { format: 'junit', path: 'sast/junit.xml' },

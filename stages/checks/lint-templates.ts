@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { runMain } from '../../pipeline/cli';
+import { renderJunit } from '../../pipeline/junit';
 import { reportDir } from '../../pipeline/reports';
 import { MissingToolError, requireTool } from '../../pipeline/toolchain/probe';
 
@@ -67,6 +68,31 @@ async function lint(cfnLint: string, region: string, templates: string[]): Promi
   }
 }
 
+/** The lint as JUnit: one test case per template, failing with its cfn-lint errors, one line each. */
+function renderInfraJunit(
+  assembly: string,
+  templates: readonly string[],
+  findings: readonly Finding[],
+  seconds: number,
+): string {
+  const errors = findings.filter((f) => f.Level === 'Error');
+  // An error in a file outside the templates (none expected) still gets a case, so none is lost.
+  const files = [...new Set([...templates, ...errors.map((f) => path.resolve(f.Filename))])];
+  const cases = files.map((file) => {
+    const name = path.relative(assembly, file);
+    const own = errors.filter((f) => path.resolve(f.Filename) === file);
+    const lines = own.map((f) => `${f.Rule.Id} ${name}:${f.Location.Start.LineNumber} ${f.Message}`);
+    return {
+      name,
+      failure:
+        own.length === 0
+          ? undefined
+          : { message: `${own.length} cfn-lint error(s)`, type: 'cfn-lint', details: lines.join('\n') },
+    };
+  });
+  return renderJunit({ name: 'infra', suites: [{ name: 'cfn-lint', cases, seconds }] });
+}
+
 /** `check:infra`: cfn-lint over every synthesized template, each against its stack's region. */
 async function main(): Promise<number> {
   const assembly = path.resolve(process.argv[2] ?? 'cdk.out');
@@ -88,6 +114,7 @@ async function main(): Promise<number> {
     const region = regions.get(template) as string;
     byRegion.set(region, [...(byRegion.get(region) ?? []), template]);
   }
+  const started = performance.now();
   const findings = (await Promise.all([...byRegion].map(([region, files]) => lint(cfnLint, region, files)))).flat();
 
   const count = (level: Finding['Level']) => findings.filter((f) => f.Level === level).length;
@@ -102,6 +129,10 @@ async function main(): Promise<number> {
   };
   const report = path.join(reportDir('infra'), 'cfn-lint.json');
   writeFileSync(report, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(
+    path.join(reportDir('infra'), 'junit.xml'),
+    renderInfraJunit(assembly, templates, findings, (performance.now() - started) / 1000),
+  );
 
   for (const finding of findings) {
     const where = `${path.relative(process.cwd(), finding.Filename)}:${finding.Location.Start.LineNumber}`;

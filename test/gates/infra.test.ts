@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Stage } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATES } from '../../pipeline/model/gates';
 import { addComplianceChecks } from '../../stages/compliance';
 import { environment } from '../../stages/config';
+import { declaredReport, missingReports } from '../harness/gate-reports';
 import { PROJECT_ROOT } from '../harness/scratch-project';
 import { fixtureStage, removeTestAssemblies } from '../unit/stages/stage-synthesis';
 
@@ -28,9 +30,9 @@ function lintTemplates(assembly: string, env: NodeJS.ProcessEnv = {}) {
     env: { ...process.env, B2_REPORTS_DIR: reports, ...env },
     timeout: 240_000,
   });
-  const read = (): LintReport =>
-    JSON.parse(readFileSync(path.join(reports, 'infra', 'cfn-lint.json'), 'utf8')) as LintReport;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, report: read, reports };
+  const read = (): LintReport => JSON.parse(declaredReport(GATES.infra, 'json', reports)) as LintReport;
+  const junit = (): string => declaredReport(GATES.infra, 'junit', reports);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, report: read, junit, reports };
 }
 
 describe('the infra gate', () => {
@@ -59,6 +61,11 @@ describe('the infra gate', () => {
     // Data, backup copy (in the second region), monitoring, API and web.
     expect(report.templates).toHaveLength(5);
     expect(run.stdout).toContain('cfn-lint: 5 templates, 0 errors');
+
+    expect(missingReports(GATES.infra, run.reports)).toEqual([]);
+    const junit = run.junit();
+    expect(junit).toContain('<testsuite name="cfn-lint" tests="5" failures="0"');
+    for (const template of report.templates) expect(junit).toContain(`name="${template}" time="0"/>`);
   });
 
   it('fails a template with a planted error, naming the rule and the file', () => {
@@ -84,6 +91,15 @@ describe('the infra gate', () => {
       expect.objectContaining({ Level: 'Error', Filename: expect.stringContaining(dataFile) }),
     );
     expect(run.stdout).toMatch(/error E\d+ .*Data\w*\.template\.json:\d+ .*PAY_PER_MOOD/);
+
+    expect(missingReports(GATES.infra, run.reports)).toEqual([]);
+    const junit = run.junit();
+    expect(junit).toContain('<testsuite name="cfn-lint" tests="5" failures="1"');
+    expect(junit).toMatch(
+      new RegExp(
+        `name="${stageDir}/${dataFile}"[^>]*>\\s*<failure message="${report.errors} cfn-lint error\\(s\\)" type="cfn-lint">[^<]*E\\d+ ${stageDir}/${dataFile}:\\d+ .*PAY_PER_MOOD`,
+      ),
+    );
   });
 
   it('says in one line how to install cfn-lint when it is missing', () => {

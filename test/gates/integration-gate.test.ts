@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../pipeline/local/free-port';
+import { GATES } from '../../pipeline/model/gates';
+import { declaredReport, missingReports } from '../harness/gate-reports';
 import { LocalEnvironment, runTaskAsync, useLocalEnvironments } from '../harness/local-environment';
 
 /**
@@ -20,7 +21,7 @@ beforeAll(async () => {
   environment = await local.start({ environment: 'dev', corsOrigins: [WEB_ORIGIN] });
 });
 
-const junitIn = (root: string): string => readFileSync(path.join(root, 'integration', 'junit.xml'), 'utf8');
+const junitIn = (root: string): string => declaredReport(GATES.integration, 'junit', root);
 
 describe('the integration gate', () => {
   it('passes the whole suite against a working environment and writes the JUnit report', async () => {
@@ -34,6 +35,7 @@ describe('the integration gate', () => {
       `integration: dev environment, version ${environment.version}, API ${environment.url}`,
     );
     expect(run.status).toBe(0);
+    expect(missingReports(GATES.integration, reports)).toEqual([]);
     const junit = junitIn(reports);
     const tests = Number(junit.match(/<testsuites [^>]*tests="(\d+)"/)?.[1]);
     expect(tests).toBeGreaterThanOrEqual(30);
@@ -51,6 +53,7 @@ describe('the integration gate', () => {
       ['test/integration/http.test.ts'],
     );
     expect(run.status).not.toBe(0);
+    expect(missingReports(GATES.integration, reports)).toEqual([]);
     const junit = junitIn(reports);
     expect(junit).toMatch(/<testsuites [^>]*failures="2"/);
     expect(junit).toMatch(

@@ -5,6 +5,8 @@ import { LOAD_BUDGET } from '../../loadtest/budget';
 import { LOAD_PROFILE } from '../../loadtest/profile';
 import { LoadSummary, readSummary } from '../../loadtest/summary';
 import { REGRESSION_EXIT_CODE, THRESHOLD_EXIT_CODE } from '../../loadtest/verdict';
+import { GATES } from '../../pipeline/model/gates';
+import { missingReports } from '../harness/gate-reports';
 import { LocalEnvironment, runTaskAsync, runTaskCommand, useLocalEnvironments } from '../harness/local-environment';
 
 /**
@@ -35,6 +37,16 @@ function reportsFor(run: string): { root: string; gate: (file: string) => string
   return { root, gate: (file) => path.join(root, 'load-current', file) };
 }
 
+/** The model's reports of a load gate, relative to the gate's own folder. */
+const filesOf = (gate: 'load-current' | 'load-tenfold'): string[] =>
+  GATES[gate].reports.map((report) => path.relative(gate, report.path));
+
+describe('the reports the model declares for the load gates', () => {
+  it('are the same files for both scenarios, so the current-load runs below cover the tenfold gate too', () => {
+    expect(filesOf('load-tenfold')).toEqual(filesOf('load-current'));
+  });
+});
+
 const workspace = path.join(local.scratch, 'pipeline');
 
 describe('the load gate at the current load', () => {
@@ -47,6 +59,7 @@ describe('the load gate at the current load', () => {
     });
     expect(run.output).toContain('load-current passed');
     expect(run.status).toBe(0);
+    expect(missingReports(GATES['load-current'], reports.root)).toEqual([]);
 
     const summary = readSummary(reports.gate('summary.json'));
     expect(summary).toMatchObject({
@@ -81,6 +94,7 @@ describe('the load gate at the current load', () => {
     });
     expect(run.output).toMatch(/load-current FAILED: scenario current: p95 \d+\.\d ms is not under the 200 ms limit/);
     expect(run.status).toBe(THRESHOLD_EXIT_CODE);
+    expect(missingReports(GATES['load-current'], reports.root)).toEqual([]);
 
     const summary = readSummary(reports.gate('summary.json'));
     expect(summary.passed).toBe(false);

@@ -5,7 +5,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GATES } from '../../pipeline/model/gates';
 import { AdvisoryServer, FixtureAdvisory } from '../harness/advisory-server';
+import { missingReports } from '../harness/gate-reports';
 import { PROJECT_ROOT, TaskResult } from '../harness/scratch-project';
 
 /** lodash 4.17.20 in production, minimist 1.2.5 in development: both have published advisories. */
@@ -129,6 +131,7 @@ describe('the deps gate', () => {
     expect(result.output).toContain('deps: critical minimist: Prototype Pollution in minimist (advisory 1097678');
     expect(result.output).not.toContain('ReDoS');
     expect(result.output).toContain('deps FAILED: 2 advisory(ies) unresolved at high or above');
+    expect(missingReports(GATES.deps, reports)).toEqual([]);
     expect(auditReport().status).toBe('blocked');
     expect(auditReport().npmAudit.metadata.vulnerabilities).toMatchObject({ high: 1, critical: 1, moderate: 0 });
   });
@@ -152,6 +155,7 @@ describe('the deps gate', () => {
       'deps passed: 3 advisory(ies), 2 covered by unexpired decisions, 1 unresolved below high',
     );
     expect(result.status).toBe(0);
+    expect(missingReports(GATES.deps, reports)).toEqual([]);
     expect(advisories.bulkRequests).toBeGreaterThan(before);
     expect(auditReport().status).toBe('passed');
   });

@@ -3,7 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GATES } from '../../pipeline/model/gates';
 import { toolPath } from '../../pipeline/toolchain/probe';
+import { declaredReport, missingReports } from '../harness/gate-reports';
 import { PROJECT_ROOT, ScratchProject } from '../harness/scratch-project';
 
 const RULES_DIR = path.join(PROJECT_ROOT, 'security', 'semgrep', 'rules');
@@ -111,13 +113,17 @@ describe('the sast gate', () => {
     return project.run('sast', args, { B2_REPORTS_DIR: reports });
   };
 
-  it('passes on the project tree and writes its SARIF report', () => {
+  it('passes on the project tree and writes the SARIF and JUnit reports the model declares', () => {
     const result = runSast();
     expect(result.output).toContain('sast passed');
     expect(result.status).toBe(0);
-    const sarif = JSON.parse(readFileSync(path.join(reports, 'sast', 'semgrep.sarif'), 'utf8'));
+    expect(missingReports(GATES.sast, reports)).toEqual([]);
+    const sarif = JSON.parse(declaredReport(GATES.sast, 'sarif', reports));
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.runs[0].results).toEqual([]);
+    const junit = declaredReport(GATES.sast, 'junit', reports);
+    expect(junit).toContain(`<testsuite name="sast" tests="${RULE_IDS.length}" failures="0"`);
+    for (const ruleId of RULE_IDS) expect(junit).toContain(`name="${ruleId}"`);
   });
 
   it('fails on planted bad code and names each rule with its file and line, warnings included', () => {
@@ -130,7 +136,8 @@ describe('the sast gate', () => {
     expect(result.output).toMatch(/WARNING b2-jwt-verify-without-issuer-audience service\/src\/planted-warning\.ts:4 /);
     expect(result.output).toContain('sast FAILED: 3 finding(s) at WARNING or above');
 
-    const sarif = JSON.parse(readFileSync(path.join(reports, 'sast', 'semgrep.sarif'), 'utf8'));
+    expect(missingReports(GATES.sast, reports)).toEqual([]);
+    const sarif = JSON.parse(declaredReport(GATES.sast, 'sarif', reports));
     const found = sarif.runs[0].results.map(
       (r: { ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) =>
         `${r.ruleId} ${r.locations[0].physicalLocation.artifactLocation.uri}`,
@@ -142,6 +149,15 @@ describe('the sast gate', () => {
         'b2-jwt-verify-without-issuer-audience service/src/planted-warning.ts',
       ]),
     );
+
+    const junit = declaredReport(GATES.sast, 'junit', reports);
+    expect(junit).toContain(`<testsuite name="sast" tests="${RULE_IDS.length}" failures="3"`);
+    expect(junit).toMatch(
+      /name="b2-code-execution-from-request"[^>]*>\s*<failure message="1 finding\(s\) at WARNING or above" type="finding">ERROR b2-code-execution-from-request service\/src\/planted\.ts:9 /,
+    );
+    expect(junit).toMatch(
+      /name="b2-jwt-verify-without-issuer-audience"[^>]*>\s*<failure [^>]*>WARNING b2-jwt-verify-without-issuer-audience service\/src\/planted-warning\.ts:4 /,
+    );
   });
 
   it('lets a warning pass, reported, when only errors block', () => {
@@ -152,5 +168,9 @@ describe('the sast gate', () => {
     );
     expect(result.output).toContain('sast passed: no finding at ERROR or above');
     expect(result.status).toBe(0);
+    // The report agrees with the gate: a finding below the blocking severity fails no test case.
+    expect(declaredReport(GATES.sast, 'junit', reports)).toContain(
+      `<testsuite name="sast" tests="${RULE_IDS.length}" failures="0"`,
+    );
   });
 });

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GATES } from '../../pipeline/model/gates';
+import { declaredReport, missingReports } from '../harness/gate-reports';
 import { ScratchProject } from '../harness/scratch-project';
 
 /**
@@ -42,26 +44,40 @@ describe('the secrets gate', () => {
   afterAll(() => project.dispose());
   afterEach(() => rmSync(reports, { recursive: true, force: true }));
 
-  it('passes on the project working tree and its history, and writes one SARIF run for each', () => {
+  it('passes on the project working tree and its history, and writes one SARIF run and one JUnit case for each', () => {
     const result = runSecrets();
     expect(result.output).toMatch(/secrets passed: no secret in \d+ files and the git history \(every commit\)/);
     expect(result.status).toBe(0);
-    const sarif = JSON.parse(readFileSync(path.join(reports, 'secrets', 'gitleaks.sarif'), 'utf8'));
+    expect(missingReports(GATES.secrets, reports)).toEqual([]);
+    const sarif = JSON.parse(declaredReport(GATES.secrets, 'sarif', reports));
     expect(sarif.runs.map((run: { automationDetails: { id: string } }) => run.automationDetails.id)).toEqual([
       'secrets/working-tree/',
       'secrets/git-history/',
     ]);
+    const junit = declaredReport(GATES.secrets, 'junit', reports);
+    expect(junit).toContain('<testsuite name="secrets" tests="2" failures="0" skipped="0"');
+    expect(junit).toContain('name="no secret in the working tree" time="0"/>');
+    expect(junit).toContain('name="no secret in the git history" time="0"/>');
   });
 
-  it('catches an AWS access key planted in the working tree, naming the file and line', () => {
-    project.write('stages/config/deploy-account.ts', `export const DEPLOY_KEY_ID = '${awsAccessKeyId()}';\n`);
+  it('catches an AWS access key planted in the working tree, naming the file and line but never the key', () => {
+    const key = awsAccessKeyId();
+    project.write('stages/config/deploy-account.ts', `export const DEPLOY_KEY_ID = '${key}';\n`);
     try {
       const result = runSecrets();
       expect(result.status).not.toBe(0);
       expect(result.output).toContain('aws-access-token stages/config/deploy-account.ts:1 in the working tree');
       expect(result.output).toContain('secrets FAILED: 1 secret(s)');
-      const sarif = readFileSync(path.join(reports, 'secrets', 'gitleaks.sarif'), 'utf8');
+      expect(missingReports(GATES.secrets, reports)).toEqual([]);
+      const sarif = declaredReport(GATES.secrets, 'sarif', reports);
       expect(sarif).toContain('stages/config/deploy-account.ts');
+      const junit = declaredReport(GATES.secrets, 'junit', reports);
+      expect(junit).toContain('<testsuite name="secrets" tests="2" failures="1" skipped="0"');
+      expect(junit).toMatch(
+        /name="no secret in the working tree"[^>]*>\s*<failure message="1 secret\(s\)" type="secret">aws-access-token stages\/config\/deploy-account\.ts:1 in the working tree<\/failure>/,
+      );
+      expect(junit).toContain('name="no secret in the git history" time="0"/>');
+      expect(`${result.output}${sarif}${junit}`).not.toContain(key);
     } finally {
       rmSync(path.join(project.root, 'stages/config/deploy-account.ts'));
     }
@@ -115,6 +131,11 @@ describe('the secrets gate', () => {
     const result = runSecrets();
     expect(result.status).not.toBe(0);
     expect(result.output).toContain(`private-key service/keys/signing.pem:1 in commit ${leak.slice(0, 12)}`);
+    const junit = declaredReport(GATES.secrets, 'junit', reports);
+    expect(junit).toContain('name="no secret in the working tree" time="0"/>');
+    expect(junit).toContain(
+      `<failure message="1 secret(s)" type="secret">private-key service/keys/signing.pem:1 in commit ${leak.slice(0, 12)}</failure>`,
+    );
 
     // A change's own range (as a pull request check passes it) no longer holds the leak.
     const change = runSecrets(['--log-opts', `${leak}..HEAD`]);

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../pipeline/local/free-port';
+import { GATES } from '../../pipeline/model/gates';
+import { declaredReport, missingReports } from '../harness/gate-reports';
 import { LocalEnvironment, runTaskAsync, useLocalEnvironments } from '../harness/local-environment';
 
 /**
@@ -22,8 +23,9 @@ beforeAll(async () => {
 function smoke(run: string, env: NodeJS.ProcessEnv) {
   const reports = path.join(local.scratch, run);
   return {
-    junit: () => readFileSync(path.join(reports, 'smoke', 'junit.xml'), 'utf8'),
-    result: runTaskAsync('smoke', { B2_REPORTS_DIR: reports, ...env }),
+    missing: () => missingReports(GATES.smoke, reports),
+    junit: () => declaredReport(GATES.smoke, 'junit', reports),
+    result: runTaskAsync(GATES.smoke.task, { B2_REPORTS_DIR: reports, ...env }),
   };
 }
 
@@ -37,6 +39,7 @@ describe('the smoke gate', () => {
     const run = await check.result;
     expect(run.output).toMatch(/smoke passed against http:\/\/127\.0\.0\.1:\d+ in [\d.]+ s/);
     expect(run.status).toBe(0);
+    expect(check.missing()).toEqual([]);
     const junit = check.junit();
     expect(junit).toContain('tests="5" failures="0" skipped="0"');
     for (const step of [
@@ -54,7 +57,13 @@ describe('the smoke gate', () => {
     const run = await check.result;
     expect(run.output).toContain(`GET /health reports version ${RELEASE}, not the deployed a1b2c3d4e5f6`);
     expect(run.status).not.toBe(0);
-    expect(check.junit()).toContain('tests="5" failures="1" skipped="4"');
+    expect(check.missing()).toEqual([]);
+    const junit = check.junit();
+    expect(junit).toContain('tests="5" failures="1" skipped="4"');
+    expect(junit).toMatch(
+      /name="health answers 200 with the expected version and environment"[^>]*>\s*<failure message="GET \/health reports version \w+, not the deployed a1b2c3d4e5f6" type="smoke"\/>/,
+    );
+    expect(junit).toContain('<skipped message="not run: &quot;health answers 200');
   });
 
   it('fails naming the environment when the release answers for another one', async () => {

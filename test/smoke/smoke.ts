@@ -1,3 +1,4 @@
+import { renderJunit } from '../../pipeline/junit';
 import { B2Api, Memory, Session, uniqueEmail } from '../integration/support/api';
 
 /**
@@ -137,35 +138,23 @@ export async function runSmoke(api: B2Api, expectations: SmokeExpectations = {})
   };
 }
 
-const escapeXml = (text: string): string =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-
+/** The smoke check as JUnit: one test case per step, the steps after a failure skipped. */
 export function renderSmokeJunit(result: SmokeResult, timestamp: string): string {
-  const seconds = (ms: number): string => (ms / 1000).toFixed(3);
-  const failures = result.steps.filter((s) => s.status === 'failed').length;
-  const skipped = result.steps.filter((s) => s.status === 'skipped').length;
-  const cases = result.steps.map((s) => {
-    const body =
-      s.status === 'failed'
-        ? `<failure message="${escapeXml(s.message ?? 'failed')}" type="smoke"/>`
-        : s.status === 'skipped'
-          ? `<skipped message="${escapeXml(s.message ?? 'skipped')}"/>`
-          : '';
-    return `    <testcase classname="smoke" name="${escapeXml(s.name)}" time="${seconds(s.durationMs)}">${body}</testcase>`;
+  return renderJunit({
+    name: 'smoke',
+    suites: [
+      {
+        name: `smoke against ${result.target}`,
+        seconds: result.durationMs / 1000,
+        timestamp,
+        cases: result.steps.map((s) => ({
+          classname: 'smoke',
+          name: s.name,
+          seconds: s.durationMs / 1000,
+          failure: s.status === 'failed' ? { message: s.message ?? 'failed', type: 'smoke' } : undefined,
+          skipped: s.status === 'skipped' ? (s.message ?? 'skipped') : undefined,
+        })),
+      },
+    ],
   });
-  const counts = `tests="${result.steps.length}" failures="${failures}" skipped="${skipped}"`;
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="smoke" ${counts} time="${seconds(result.durationMs)}">`,
-    `  <testsuite name="smoke against ${escapeXml(result.target)}" ${counts} errors="0" time="${seconds(result.durationMs)}" timestamp="${escapeXml(timestamp)}">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summaryOf } from './fixtures';
-import { renderHeadroomHtml, renderJunit, renderReportHtml } from '../../../loadtest/report';
+import { renderHeadroomHtml, renderLoadJunit, renderReportHtml } from '../../../loadtest/report';
 
 const failedRun = summaryOf({
   scenario: 'tenfold',
@@ -28,7 +28,7 @@ const failedRun = summaryOf({
 
 describe('the JUnit rendering of a load run', () => {
   it('has one test case per threshold and one for the baseline, failing the crossed ones', () => {
-    const xml = renderJunit(failedRun);
+    const xml = renderLoadJunit(failedRun);
     expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
     expect(xml).toContain('<testsuite name="load-tenfold" tests="3" failures="2" skipped="0"');
     expect(xml.match(/<testcase /g)).toHaveLength(3);
@@ -39,7 +39,7 @@ describe('the JUnit rendering of a load run', () => {
   });
 
   it('marks the baseline comparison as skipped, with the reason, when there is no baseline', () => {
-    const xml = renderJunit(summaryOf({ baselineNote: 'no baseline yet (x.json does not exist)' }));
+    const xml = renderLoadJunit(summaryOf({ baselineNote: 'no baseline yet (x.json does not exist)' }));
     expect(xml).toContain('failures="0" skipped="1"');
     expect(xml).toContain('<skipped message="no baseline yet (x.json does not exist)"/>');
   });
