@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from './free-port';
+import { SETTING } from '../../service/src/settings';
 
 /** One release folder: what the `bundle` task builds, copied under the run's releases. */
 export interface Release {
@@ -14,7 +15,10 @@ export interface ReleaseProcessProps {
   readonly release: Release;
   /** Service settings (SETTING names) for this environment. */
   readonly settings: Record<string, string>;
-  readonly logFile: string;
+  /** Where the server's output goes. @default this process's terminal */
+  readonly logFile?: string;
+  /** The loopback port it listens on. @default a free one */
+  readonly port?: number;
   /** How long the release may take to answer its health check. @default 30 s */
   readonly healthTimeoutMs?: number;
 }
@@ -25,7 +29,10 @@ export function tail(file: string, lines = 5): string {
   return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
 }
 
-/** A release's server running on its own loopback port, as the front's upstream. */
+/**
+ * A release's plain-Node server running on a loopback port: the traffic front's upstream in the
+ * local engine, the server of `npx projen serve`, and the environments of the gate tests.
+ */
 export class ReleaseProcess {
   readonly release: Release;
   private child?: ChildProcess;
@@ -49,28 +56,38 @@ export class ReleaseProcess {
   }
 
   /** Starts the server and resolves once `/health` answers 200 with this release's commit. */
-  async start(onExit: (code: number | null) => void): Promise<void> {
+  async start(onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => {}): Promise<void> {
     const entry = path.join(this.props.release.dir, 'server', 'index.mjs');
     if (!existsSync(entry)) throw new Error(`release ${this.release.id} has no server bundle at ${entry}`);
-    this.port = await freePort();
-    mkdirSync(path.dirname(this.props.logFile), { recursive: true });
-    const log = openSync(this.props.logFile, 'a');
+    this.port = this.props.port ?? (await freePort());
+    let log: number | undefined;
+    if (this.props.logFile) {
+      mkdirSync(path.dirname(this.props.logFile), { recursive: true });
+      log = openSync(this.props.logFile, 'a');
+    }
     this.child = spawn(process.execPath, [entry], {
       env: {
         ...process.env,
         ...this.props.settings,
-        PORT: String(this.port),
-        HOST: '127.0.0.1',
+        [SETTING.port]: String(this.port),
+        [SETTING.host]: '127.0.0.1',
         NODE_ENV: 'production',
       },
-      stdio: ['ignore', log, log],
+      // To a file, not a pipe: a parent busy elsewhere would stop draining a pipe and stall the server.
+      stdio: log === undefined ? ['ignore', 'inherit', 'inherit'] : ['ignore', log, log],
     });
-    closeSync(log);
-    this.child.on('exit', (code) => {
+    if (log !== undefined) closeSync(log);
+    this.child.on('exit', (code, signal) => {
       this.exited = true;
-      onExit(code);
+      onExit(code, signal);
     });
     await this.waitHealthy(this.props.healthTimeoutMs ?? 30_000);
+  }
+
+  /** Where to read what the server said: its log's last lines, or the terminal above. */
+  private output(): string {
+    const file = this.props.logFile;
+    return file ? `${tail(file, 3)} (log: ${file})` : 'its output is above';
   }
 
   private async waitHealthy(timeoutMs: number): Promise<void> {
@@ -78,9 +95,7 @@ export class ReleaseProcess {
     let last = 'no answer';
     while (Date.now() < deadline) {
       if (this.exited) {
-        throw new Error(
-          `release ${this.release.id} exited before it was healthy: ${tail(this.props.logFile, 3)} (log: ${this.props.logFile})`,
-        );
+        throw new Error(`release ${this.release.id} exited before it was healthy: ${this.output()}`);
       }
       try {
         const res = await fetch(`${this.origin}/health`, { signal: AbortSignal.timeout(2_000) });
@@ -94,11 +109,11 @@ export class ReleaseProcess {
     }
     await this.stop();
     throw new Error(
-      `release ${this.release.id} was not healthy within ${timeoutMs / 1000}s (${last}); log: ${this.props.logFile}`,
+      `release ${this.release.id} was not healthy within ${timeoutMs / 1000}s (${last}): ${this.output()}`,
     );
   }
 
-  /** SIGTERM, then SIGKILL if it has not exited within the grace period. */
+  /** SIGTERM (the server answers the requests in flight), then SIGKILL if it has not exited within the grace period. */
   async stop(graceMs = 10_000): Promise<void> {
     const child = this.child;
     if (!child || this.exited) return;
@@ -107,5 +122,10 @@ export class ReleaseProcess {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** Ends the server at once, for a parent that is exiting and cannot wait. */
+  kill(): void {
+    if (this.running) this.child?.kill('SIGKILL');
   }
 }

@@ -1,10 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runMain } from '../../pipeline/cli';
 import { DynamoDbLocal } from '../../pipeline/local/dynamodb-local';
 import { portIsFree } from '../../pipeline/local/free-port';
+import { ReleaseProcess } from '../../pipeline/local/release-process';
 import { workspaceDir } from '../../pipeline/local/workspace';
 import { DEFAULT_RELEASE_DIR, ReleaseManifest } from '../build/bundle';
 import { newSigningKeysDocument, parseSigningKeysDocument } from '../src/auth/signing-keys';
@@ -79,37 +79,6 @@ function signingKeys(file: string): string {
   return document;
 }
 
-async function untilHealthy(url: string, server: ChildProcess): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`the B2 server exited while starting (code ${server.exitCode}): its output is above`);
-    }
-    try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(
-    `the B2 server did not answer ${url}/health within ${START_TIMEOUT_MS / 1000} s: its output is above`,
-  );
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 async function main(): Promise<number> {
   const { environment, port, inMemory, releaseDir } = options();
   if (!(await portIsFree(port))) {
@@ -129,13 +98,14 @@ async function main(): Promise<number> {
     dataDir: inMemory ? undefined : path.join(stateDir, 'dynamodb'),
     logFile: path.join(stateDir, 'dynamodb-local.log'),
   });
-  let server: ChildProcess | undefined;
+  let server: ReleaseProcess | undefined;
   let stopping = false;
   const stopAll = async (): Promise<void> => {
     stopping = true;
-    if (server) await stopProcess(server);
+    await server?.stop(STOP_GRACE_MS);
     await dynamodb.stop();
   };
+  let exited: (code: number | null, signal: NodeJS.Signals | null) => void = () => {};
 
   try {
     const client = createDynamoDbClient({ endpoint: dynamodb.endpoint });
@@ -143,22 +113,21 @@ async function main(): Promise<number> {
     await ensureTable(client, table);
     client.destroy();
 
-    server = spawn(process.execPath, [path.join(releaseDir, 'server', 'index.mjs')], {
-      env: {
-        ...process.env,
+    server = new ReleaseProcess({
+      release: { id: release.commit.slice(0, 12), commit: release.commit, dir: releaseDir },
+      settings: {
         [SETTING.environment]: environment,
         [SETTING.version]: release.commit,
         [SETTING.tableName]: table,
         [SETTING.dynamodbEndpoint]: dynamodb.endpoint,
         [SETTING.signingKeys]: signingKeys(path.join(stateDir, 'signing-keys.json')),
-        [SETTING.port]: String(port),
-        [SETTING.host]: '127.0.0.1',
         [SETTING.webDir]: webDir,
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      port,
+      healthTimeoutMs: START_TIMEOUT_MS,
     });
-    const url = `http://127.0.0.1:${port}`;
-    await untilHealthy(url, server);
+    await server.start((code, signal) => exited(code, signal));
+    const url = server.origin;
     console.log(
       `B2 ${environment} (${release.commit.slice(0, 12)}${release.dirty ? ', uncommitted changes' : ''}) is at ${url} — ` +
         `API and web front end; DynamoDB Local at ${dynamodb.endpoint}, ` +
@@ -169,7 +138,6 @@ async function main(): Promise<number> {
     throw err;
   }
 
-  const running = server;
   return new Promise<number>((resolve) => {
     const shutdown = (): void => {
       if (stopping) return;
@@ -178,11 +146,11 @@ async function main(): Promise<number> {
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
-    running.once('exit', (code, signal) => {
+    exited = (code, signal) => {
       if (stopping) return;
       console.error(`error: the B2 server stopped by itself (${signal ?? `exit code ${code}`}): its output is above`);
       void stopAll().then(() => resolve(1));
-    });
+    };
   });
 }
 

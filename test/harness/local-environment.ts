@@ -1,12 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { PROJECT_ROOT } from './scratch-project';
 import { DynamoDbLocal } from '../../pipeline/local/dynamodb-local';
-import { freePort } from '../../pipeline/local/free-port';
+import { ReleaseProcess } from '../../pipeline/local/release-process';
 import { bundleRelease } from '../../service/build/bundle';
 import { newSigningKeysDocument } from '../../service/src/auth/signing-keys';
 import { ensureTable } from '../../service/src/data/create-table';
@@ -45,40 +45,6 @@ const START_TIMEOUT_MS = 120_000;
 const HEALTH_TIMEOUT_MS = 30_000;
 /** The server answers the requests in flight on SIGTERM; one still busy after this is cut. */
 const STOP_GRACE_MS = 10_000;
-
-function tail(file: string, lines = 5): string {
-  if (!existsSync(file)) return 'no output';
-  return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join(' | ') || 'no output';
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function untilHealthy(url: string, child: ChildProcess, log: string): Promise<void> {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`the B2 server exited with code ${child.exitCode} while starting: ${tail(log)}`);
-    }
-    try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  throw new Error(`the B2 server did not answer ${url}/health within ${HEALTH_TIMEOUT_MS / 1000} s: ${tail(log)}`);
-}
 
 export interface LocalEnvironments {
   /** A scratch folder of the file's own (reports, workspaces), removed after the file. */
@@ -119,43 +85,34 @@ export function useLocalEnvironments(): LocalEnvironments {
     await ensureTable(client, table);
     client.destroy();
 
-    const port = await freePort();
-    const log = path.join(scratch, `${table}.log`);
-    const out = openSync(log, 'a');
-    const child = spawn(process.execPath, [path.join(releaseDir, 'server', 'index.mjs')], {
-      cwd: PROJECT_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
+    const server = new ReleaseProcess({
+      release: { id: table, commit: version, dir: releaseDir },
+      settings: {
         [SETTING.environment]: environment,
         [SETTING.version]: version,
         [SETTING.tableName]: table,
         [SETTING.dynamodbEndpoint]: database.endpoint,
         [SETTING.signingKeys]: JSON.stringify(newSigningKeysDocument()),
         [SETTING.corsOrigins]: (props.corsOrigins ?? []).join(','),
-        [SETTING.port]: String(port),
-        [SETTING.host]: '127.0.0.1',
         ...props.settings,
       },
-      // To a file, not a pipe: a test blocked on a child process would stop draining a pipe and stall the server.
-      stdio: ['ignore', out, out],
+      logFile: path.join(scratch, `${table}.log`),
+      healthTimeoutMs: HEALTH_TIMEOUT_MS,
     });
-    closeSync(out);
-    const killOnExit = (): void => {
-      child.kill('SIGKILL');
-    };
+    // A test file that ends abruptly must not leave its servers behind.
+    const killOnExit = (): void => server.kill();
     process.once('exit', killOnExit);
-    const url = `http://127.0.0.1:${port}`;
     const stop = async (): Promise<void> => {
       process.removeListener('exit', killOnExit);
-      await stopProcess(child);
+      await server.stop(STOP_GRACE_MS);
     };
     try {
-      await untilHealthy(url, child, log);
+      await server.start();
     } catch (err) {
       await stop();
       throw err;
     }
+    const url = server.origin;
     const started: LocalEnvironment = { url, environment, version, stop };
     running.push(started);
     return started;

@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Hono } from 'hono';
 import { createApp } from '../../service/src/app';
 import { newSigningKeysDocument, SigningKeysDocument, StaticKeyRing } from '../../service/src/auth/signing-keys';
 import { DEFAULT_RATE_LIMITS, RateLimits, ServiceConfig } from '../../service/src/config';
 import type { AppEnv, ClientAddress } from '../../service/src/http/app-env';
+import { B2Api } from '../integration/support/api';
 
-export const TEST_PASSWORD = 'correct horse battery staple';
+export { TEST_PASSWORD, uniqueEmail } from '../integration/support/api';
+export type { Answer, Session } from '../integration/support/api';
 
 export interface TestAppProps {
   readonly db: DynamoDBDocumentClient;
@@ -46,62 +47,9 @@ export function testApp(props: TestAppProps): Hono<AppEnv> {
   });
 }
 
-export interface Answer {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly text: string;
-  /** The parsed JSON body; undefined for an empty or non-JSON body. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly body: any;
-}
-
-export interface CallOptions {
-  /** Sent as JSON with `Content-Type: application/json`. */
-  readonly json?: unknown;
-  /** Sent as it is (with whatever `headers` say). */
-  readonly raw?: string;
-  readonly token?: string;
-  readonly headers?: Record<string, string>;
-}
-
-export interface Session {
-  readonly user: { readonly id: string; readonly email: string };
-  readonly accessToken: string;
-  readonly refreshToken: string;
-  readonly tokenType: string;
-  readonly expiresIn: number;
-}
-
-export const uniqueEmail = (): string => `user-${randomUUID()}@example.com`;
-
-/** Calls the app the way a client would, and reads the answer. */
-export class ApiCaller {
-  constructor(private readonly app: Hono<AppEnv>) {}
-
-  async call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.json !== undefined) headers['content-type'] ??= 'application/json';
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const body = options.json !== undefined ? JSON.stringify(options.json) : options.raw;
-    const res = await this.app.request(path, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, body: parsed };
-  }
-
-  /** Registers a new user and returns the session; fails the test if registration does not succeed. */
-  async register(
-    email: string = uniqueEmail(),
-    password: string = TEST_PASSWORD,
-    headers: Record<string, string> = {},
-  ): Promise<Session> {
-    const answer = await this.call('POST', '/auth/register', { json: { email, password }, headers });
-    if (answer.status !== 201) throw new Error(`registration answered ${answer.status}: ${answer.text}`);
-    return answer.body as Session;
+/** The API client of the integration tests, calling the app in-process instead of over HTTP. */
+export class ApiCaller extends B2Api {
+  constructor(app: Hono<AppEnv>) {
+    super('http://b2.test', (url, init) => Promise.resolve(app.request(url, init)));
   }
 }

@@ -4,23 +4,15 @@
  * (with the rotating refresh token) when the API rejects it.
  */
 
+import type { CategoryCount as Category, Memory } from '../../src/memories/memory';
+
 export interface User {
   readonly id: string;
   readonly email: string;
 }
 
-export interface Memory {
-  readonly id: string;
-  readonly text: string;
-  readonly category: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-export interface Category {
-  readonly name: string;
-  readonly count: number;
-}
+/** The API's own shapes, so the front end follows the service when they change. */
+export type { Category, Memory };
 
 export interface MemoryPage {
   readonly items: readonly Memory[];

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { Memory } from '../../../service/src/memories/memory';
 
 /**
  * The B2 API over HTTP, as any client sees it: the integration tests and the smoke gate call a
- * deployed environment through this, at the base URL in `B2_API_URL`.
+ * deployed environment through this, at the base URL in `B2_API_URL`; the unit tests call the
+ * app in-process through the same client (`test/harness/service-app.ts`).
  */
+
+export type { Memory };
 
 export const API_URL_SETTING = 'B2_API_URL';
 
@@ -91,16 +95,14 @@ export interface Session {
   readonly expiresIn: number;
 }
 
-export interface Memory {
-  readonly id: string;
-  readonly text: string;
-  readonly category: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** How a request reaches the API: `fetch` over the network, or an app's in-process `request`. */
+export type Transport = (url: string, init: RequestInit) => Promise<Response>;
 
 export class B2Api {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly transport: Transport = fetch,
+  ) {}
 
   async call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
     const headers: Record<string, string> = { ...options.headers };
@@ -108,7 +110,7 @@ export class B2Api {
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, {
+      res = await this.transport(`${this.baseUrl}${path}`, {
         method,
         headers,
         body: options.json !== undefined ? JSON.stringify(options.json) : options.raw,
@@ -128,8 +130,12 @@ export class B2Api {
   }
 
   /** A new user with a session; throws (failing the test) unless the API answers 201. */
-  async register(email: string = uniqueEmail(), password: string = TEST_PASSWORD): Promise<Session> {
-    const answer = await this.call('POST', '/auth/register', { json: { email, password } });
+  async register(
+    email: string = uniqueEmail(),
+    password: string = TEST_PASSWORD,
+    headers: Record<string, string> = {},
+  ): Promise<Session> {
+    const answer = await this.call('POST', '/auth/register', { json: { email, password }, headers });
     if (answer.status !== 201) throw new Error(`registering ${email} answered ${answer.status}: ${answer.text}`);
     return answer.body as Session;
   }
