@@ -1,13 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { GateName, GATES } from '../model';
+import { GateName, GATES, LOAD_GATES } from '../model';
 import { DeliveryMetrics } from './history';
 import { renderRunReport, TrendPoint } from './run-report';
 import { loadResults, securityFindings } from './run-results';
 import { readSummary, reportFile, runFolder, runIds, RunSummary } from './run-summary';
-
-/** The gates whose k6 runs also export a web dashboard. */
-const LOAD_GATES: readonly GateName[] = ['load-current', 'load-tenfold'];
 
 /** Earlier runs' load results, oldest first, for the trend. */
 function loadTrend(upTo: RunSummary): TrendPoint[] {

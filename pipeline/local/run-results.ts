@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LoadSummary, readSummary as readLoadSummary } from '../../loadtest/summary';
-import { Gate, GATES, GateName } from '../model';
+import { Gate, GATES, GateName, LOAD_GATES } from '../model';
 import { Evidence } from './approvals';
 import { reportsOf, RunSummary, runFolder } from './run-summary';
 import { commitsBetween } from './source';
@@ -19,8 +19,6 @@ export interface LoadResult {
   readonly report?: string;
   readonly dashboard?: string;
 }
-
-const LOAD_GATES: readonly GateName[] = ['load-current', 'load-tenfold'];
 
 /** A gate's reports folder inside the run, relative to the run folder. */
 export function gateReportsDir(runId: string, scope: string, gate: string): string {

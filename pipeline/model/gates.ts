@@ -1,3 +1,4 @@
+import type { GateScenario } from '../../loadtest/plan';
 import { ToolName } from '../toolchain/versions';
 
 /**
@@ -56,6 +57,26 @@ export interface Gate {
    */
   readonly unavailableExitCode?: number;
 }
+
+/** A k6 gate: one scenario of the load profile, and the performance report it writes. */
+function loadGate(scenario: GateScenario, title: string): Gate {
+  const name = `load-${scenario}` as const;
+  return {
+    name,
+    task: `load:${scenario}`,
+    title,
+    phase: 'post-deploy',
+    tools: ['k6'],
+    reports: [
+      { format: 'junit', path: `${name}/junit.xml` },
+      { format: 'json', path: `${name}/summary.json` },
+      { format: 'html', path: `${name}/report.html` },
+    ],
+  };
+}
+
+/** The gates that run k6; each also exports k6's web dashboard beside its report. */
+export const LOAD_GATES: readonly GateName[] = ['load-current', 'load-tenfold'];
 
 export const GATES: Record<GateName, Gate> = {
   lint: {
@@ -149,30 +170,8 @@ export const GATES: Record<GateName, Gate> = {
       { format: 'html', path: 'e2e/html/index.html' },
     ],
   },
-  'load-current': {
-    name: 'load-current',
-    task: 'load:current',
-    title: 'k6 at the current load',
-    phase: 'post-deploy',
-    tools: ['k6'],
-    reports: [
-      { format: 'junit', path: 'load-current/junit.xml' },
-      { format: 'json', path: 'load-current/summary.json' },
-      { format: 'html', path: 'load-current/report.html' },
-    ],
-  },
-  'load-tenfold': {
-    name: 'load-tenfold',
-    task: 'load:tenfold',
-    title: 'k6 at 10x the current load',
-    phase: 'post-deploy',
-    tools: ['k6'],
-    reports: [
-      { format: 'junit', path: 'load-tenfold/junit.xml' },
-      { format: 'json', path: 'load-tenfold/summary.json' },
-      { format: 'html', path: 'load-tenfold/report.html' },
-    ],
-  },
+  'load-current': loadGate('current', 'k6 at the current load'),
+  'load-tenfold': loadGate('tenfold', 'k6 at 10x the current load'),
   smoke: {
     name: 'smoke',
     task: 'smoke',
