@@ -305,6 +305,8 @@ describe('the local engine', () => {
     expect(stateOf('prod').live?.id).toBe(liveBefore);
     expect(stateOf('prod').candidate).toBeUndefined();
 
+    // The measured figures, for whoever reads the test log: how long the rollback took, under how much traffic.
+    console.info(`${/rolled back in prod: [^\]\n]*/.exec(run.output)?.[0]} (${load.sent} requests during the run)`);
     expect(load.sent).toBeGreaterThan(500);
     expect(load.servedBy.has(summary.release.id)).toBe(true);
     expect(load.failures).toEqual([]);
