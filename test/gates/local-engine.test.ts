@@ -54,6 +54,31 @@ function engine(args: string[], timeoutMs = 600_000): Promise<Finished> {
   });
 }
 
+interface RunOptions {
+  /** A release folder to deliver. @default the engine builds this checkout */
+  readonly release?: string;
+  /** @default 'smoke' */
+  readonly gates?: string;
+  /** How long a configured minute lasts. @default FAST_MINUTE */
+  readonly minute?: string;
+  /** Gives prod's approval up front, as 'Test Approver'. @default false: the run stops at the approval */
+  readonly approved?: boolean;
+}
+
+/** `run` of the engine on this (uncommitted) checkout, with only the verify gates the test needs. */
+function deliver(options: RunOptions = {}): Promise<Finished> {
+  return engine([
+    'run',
+    '--allow-dirty',
+    '--only-gates',
+    options.gates ?? 'smoke',
+    '--minute',
+    options.minute ?? FAST_MINUTE,
+    ...(options.release ? ['--release', options.release] : []),
+    ...(options.approved ? ['--approve', '--by', 'Test Approver', '--comment', 'unattended'] : []),
+  ]);
+}
+
 /** A projen task, the way a person runs the approve command. */
 function projenTask(task: string, args: string[]): Promise<Finished> {
   return new Promise((resolve) => {
@@ -113,7 +138,7 @@ afterAll(async () => {
 
 describe('the local engine', () => {
   it('stops a run without a terminal at the prod approval, and finishes it after the approve command and resume', async () => {
-    const first = await engine(['run', '--allow-dirty', '--only-gates', 'smoke', '--minute', FAST_MINUTE]);
+    const first = await deliver();
     expect(first.code, first.output).toBe(75);
     const runId = runIdIn(first.output);
     expect(first.output).toContain(`npx projen pipeline:approve --run ${runId} --by "<your name>" --comment "<why>"`);
@@ -181,16 +206,7 @@ describe('the local engine', () => {
     );
 
     // The next run starts the environments again before it deploys anything; it stops at prod's approval.
-    const run = await engine([
-      'run',
-      '--allow-dirty',
-      '--only-gates',
-      'none',
-      '--minute',
-      '200ms',
-      '--release',
-      goodRelease,
-    ]);
+    const run = await deliver({ release: goodRelease, gates: 'none', minute: '200ms' });
     expect(run.code, run.output).toBe(75);
     expect(stateOf('prod').live?.id).toBe(live?.id);
     expect(await user.missingRecords()).toEqual([]);
@@ -198,16 +214,7 @@ describe('the local engine', () => {
 
   it('ends a rejected run without touching prod', async () => {
     const liveBefore = stateOf('prod').live?.id;
-    const run = await engine([
-      'run',
-      '--allow-dirty',
-      '--only-gates',
-      'smoke',
-      '--minute',
-      FAST_MINUTE,
-      '--release',
-      goodRelease,
-    ]);
+    const run = await deliver({ release: goodRelease });
     expect(run.code, run.output).toBe(75);
     const runId = runIdIn(run.output);
 
@@ -232,21 +239,7 @@ describe('the local engine', () => {
     const prodBefore = stateOf('prod').live?.id;
     // A release that answers as another environment than the one it runs in: the smoke test checks it.
     const misconfigured = releaseWith('wrong-environment', goodRelease, "process.env.B2_ENVIRONMENT = 'qa';");
-    const run = await engine([
-      'run',
-      '--allow-dirty',
-      '--only-gates',
-      'smoke',
-      '--minute',
-      FAST_MINUTE,
-      '--release',
-      misconfigured,
-      '--approve',
-      '--by',
-      'Test Approver',
-      '--comment',
-      'unattended',
-    ]);
+    const run = await deliver({ release: misconfigured, approved: true });
     expect(run.code, run.output).toBe(1);
     const summary = summaryOf(runIdIn(run.output));
     expect(summary.outcome).toBe('rolled-back');
@@ -273,21 +266,7 @@ describe('the local engine', () => {
     const running = load.start();
     let run: Finished;
     try {
-      run = await engine([
-        'run',
-        '--allow-dirty',
-        '--only-gates',
-        'smoke',
-        '--minute',
-        '4s',
-        '--release',
-        slow,
-        '--approve',
-        '--by',
-        'Test Approver',
-        '--comment',
-        'unattended',
-      ]);
+      run = await deliver({ release: slow, minute: '4s', approved: true });
     } finally {
       await load.stop();
       await running;
