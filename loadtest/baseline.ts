@@ -24,10 +24,15 @@ function checkEnvironment(environment: string): void {
   }
 }
 
-/** Where the baseline of `scenario` (`current`, `tenfold`) promoted to `environment` is kept. */
+/** The baseline of `scenario` (`current`, `tenfold`) in a baseline location (a folder). */
+export function baselineFileIn(location: string, scenario: string): string {
+  return path.join(location, `load-${scenario}.json`);
+}
+
+/** Where the baseline of `scenario` promoted to `environment` is kept in the workspace. */
 export function baselineFile(environment: string, scenario: string): string {
   checkEnvironment(environment);
-  return path.join(workspace.baselines(), environment, `load-${scenario}.json`);
+  return baselineFileIn(path.join(workspace.baselines(), environment), scenario);
 }
 
 export interface PromotionOptions {

@@ -1,4 +1,4 @@
-import { baselineFile } from './baseline';
+import { baselineFile, baselineFileIn } from './baseline';
 import { GATE_SCENARIOS, GateScenario, gateScenario, planLoad } from './plan';
 import { describeBaseline, describeRun, runLoad } from './run';
 import { loadSettings } from './settings';
@@ -22,6 +22,7 @@ async function main(): Promise<number> {
   const dir = reportDir(gate);
   const baselinePath =
     settings.baselinePath ??
+    (settings.baselineLocation ? baselineFileIn(settings.baselineLocation, plan.scenario) : undefined) ??
     (settings.baselineEnvironment ? baselineFile(settings.baselineEnvironment, plan.scenario) : undefined);
   const baseline = findBaseline(baselinePath, plan.scenario, plan.profileVersion);
   console.log(

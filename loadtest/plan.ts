@@ -1,6 +1,7 @@
 import type { Options, Scenario } from 'k6/options';
 import { LOAD_BUDGET, LoadBudget } from './budget';
 import { Endpoint, LoadProfile, profileProblem } from './profile';
+import { LOAD_SCENARIOS, LoadScenarioName } from '../pipeline/model/load';
 
 /**
  * From the profile to one k6 run: the scenario's rate, its timing, the VUs and users it needs,
@@ -8,10 +9,12 @@ import { Endpoint, LoadProfile, profileProblem } from './profile';
  * script, so the gate wrapper and k6 derive the same plan from the same inputs.
  */
 
-/** The gates' scenarios, each a multiple of the profile's current load. */
-export type GateScenario = 'current' | 'tenfold';
+/** The gates' scenarios, each a multiple of the profile's current load: the pipeline model's list. */
+export type GateScenario = LoadScenarioName;
 
-export const GATE_SCENARIOS: Record<GateScenario, number> = { current: 1, tenfold: 10 };
+export const GATE_SCENARIOS = Object.fromEntries(
+  Object.values(LOAD_SCENARIOS).map((scenario) => [scenario.name, scenario.multiplier]),
+) as Record<GateScenario, number>;
 
 export interface ScenarioChoice {
   /** The k6 scenario name every threshold and metric is tagged with. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_REGRESSION_TOLERANCE, RegressionTolerance } from './budget';
 import { DEFAULT_TIMING, LoadTiming } from './plan';
 import { ENDPOINTS, LOAD_PROFILE, LoadProfile, profileProblem } from './profile';
+import { GATE_INPUTS } from '../pipeline/model/contract';
 
 /**
  * Everything a load run reads from its environment, read in one place. The engines set these;
@@ -22,6 +23,11 @@ export const LOAD_ENV = {
    * the summary of the last release promoted there, for the same scenario.
    */
   baselineEnvironment: 'B2_LOAD_BASELINE_ENVIRONMENT',
+  /**
+   * Or compare with the baseline kept at this location (`load-<scenario>.json` in it): what the
+   * engines set, from the gate contract (`pipeline/model/contract.ts`).
+   */
+  baselineLocation: GATE_INPUTS.loadBaseline.variable,
   /** Or compare with this summary.json (it wins over the environment's). */
   baseline: 'B2_LOAD_BASELINE',
   tolerancePercent: 'B2_LOAD_TOLERANCE_PERCENT',
@@ -36,6 +42,7 @@ export interface LoadSettings {
   readonly timing: LoadTiming;
   readonly baselinePath?: string;
   readonly baselineEnvironment?: string;
+  readonly baselineLocation?: string;
   readonly tolerance: RegressionTolerance;
 }
 
@@ -129,6 +136,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): LoadSettings {
     },
     baselinePath: env[LOAD_ENV.baseline] || undefined,
     baselineEnvironment: env[LOAD_ENV.baselineEnvironment] || undefined,
+    baselineLocation: env[LOAD_ENV.baselineLocation] || undefined,
     tolerance: {
       percent: percent ? parseNumber(percent, LOAD_ENV.tolerancePercent) : DEFAULT_REGRESSION_TOLERANCE.percent,
       minimumMs: minimumMs

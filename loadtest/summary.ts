@@ -109,7 +109,7 @@ export function findBaseline(
 ): BaselineLookup {
   if (!baselinePath) {
     return {
-      note: 'no baseline given (neither B2_LOAD_BASELINE_ENVIRONMENT nor B2_LOAD_BASELINE is set): no comparison',
+      note: 'no baseline given (none of B2_LOAD_BASELINE_LOCATION, B2_LOAD_BASELINE_ENVIRONMENT, B2_LOAD_BASELINE is set): no comparison',
     };
   }
   if (!existsSync(baselinePath)) {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CfnOutput, RemovalPolicy, Stage, StageProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Stage, StageProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { defineEnvironment, EnvironmentConfig, resourceNames } from './config';
 import { bindEnvironment } from './environment-scope';
@@ -70,7 +70,7 @@ export class ServiceStage extends Stage {
       environment,
       stackName: names.stack(part),
       description: `B2 ${part} (${environment.name})`,
-      terminationProtection: environment.removalPolicy === RemovalPolicy.RETAIN,
+      terminationProtection: environment.dataRetention === 'retain',
     });
 
     this.data = new DataStack(this, 'Data', stackProps('data'));

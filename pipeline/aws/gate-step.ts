@@ -9,7 +9,7 @@ import {
   INSTALL_DEPENDENCIES_COMMAND,
   REPORTS_FOLDER,
   runTaskCommand,
-  TARGET_VARIABLES,
+  GATE_INPUTS,
 } from '../model';
 import { ToolName, toolVersionVariable, TOOLS } from '../toolchain/versions';
 
@@ -138,7 +138,7 @@ export class GateStep extends CodeBuildStep {
         ...Object.fromEntries(gate.tools.map((tool) => [toolVersionVariable(tool), props.toolVersions[tool]])),
       },
       envFromCfnOutputs: props.target
-        ? { [TARGET_VARIABLES.apiUrl]: props.target.apiUrl, [TARGET_VARIABLES.webUrl]: props.target.webUrl }
+        ? { [GATE_INPUTS.apiUrl.variable]: props.target.apiUrl, [GATE_INPUTS.webUrl.variable]: props.target.webUrl }
         : undefined,
       // A gate that writes no report has no folder to keep; CodeBuild would fail on the missing path.
       primaryOutputDirectory: gate.reports.length > 0 ? `${REPORTS_FOLDER}/${gate.name}` : undefined,

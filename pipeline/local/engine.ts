@@ -3,8 +3,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Listr, ListrTask, ListrTaskWrapper, PRESET_TIMER } from 'listr2';
 import { promoteBaseline } from '../../loadtest/baseline';
-import { LOAD_ENV } from '../../loadtest/settings';
-import { GateName, GateStep, PIPELINE, PipelinePlan, planFor } from '../model';
+import { gateEnvironment, GateName, GateStep, PIPELINE, PipelinePlan, planFor } from '../model';
 import { askForDecision } from './approval-prompt';
 import { decisionsOf, Decision, Evidence, evidenceDigest, recordDecision, renderEvidence } from './approvals';
 import { LocalDatabase } from './database';
@@ -61,7 +60,7 @@ export interface RunOptions {
   readonly waive?: { readonly gates: readonly GateName[]; readonly by: string; readonly reason: string };
   /** A person is at a terminal to answer the approval question. */
   readonly interactive: boolean;
-  /** @default 30 min: the slowest gate (unit with coverage on two cores) takes a few minutes */
+  /** @default each gate's own timeout in the model */
   readonly gateTimeoutMs?: number;
   /** @default 10 min */
   readonly buildTimeoutMs?: number;
@@ -73,9 +72,7 @@ type Ctx = Record<string, never>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- listr2's wrapper is generic over its renderers
 type StageTask = ListrTaskWrapper<Ctx, any, any>;
 
-const DEFAULT_GATE_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
-const LOAD_GATES: readonly GateName[] = ['load-current', 'load-tenfold'];
 
 /** A stage stopped the run; the message is the line a person reads. */
 class StageFailure extends Error {
@@ -492,21 +489,18 @@ export class PipelineRun {
 
   // ---- gates -------------------------------------------------------------------------------
 
-  /** What a gate process is told: where to write its reports and, after a deploy, what to check. */
+  /** What a gate process is told: the inputs its contract declares, from this run and the environment it checks. */
   private gateEnv(step: GateStep, scope: string): Record<string, string> {
-    const env: Record<string, string> = { B2_REPORTS_DIR: reportsOf(this.run.runId, scope) };
-    if (step.environment) {
-      const url = this.client(step.environment.name).url;
-      Object.assign(env, {
-        B2_API_URL: url,
-        B2_WEB_URL: url,
-        B2_EXPECTED_VERSION: this.run.release.commit,
-        B2_EXPECTED_ENVIRONMENT: step.environment.name,
-      });
-    }
-    // k6 numbers are judged against the release live in production, wherever they are measured.
-    if (LOAD_GATES.includes(step.gate.name)) env[LOAD_ENV.baselineEnvironment] = this.production;
-    return env;
+    const url = step.environment ? this.client(step.environment.name).url : undefined;
+    return gateEnvironment(step.gate, {
+      reportsDir: reportsOf(this.run.runId, scope),
+      apiUrl: url,
+      webUrl: url,
+      expectedVersion: this.run.release.commit,
+      expectedEnvironment: step.environment?.name,
+      // k6 numbers are judged against the release live in production, wherever they are measured.
+      loadBaseline: path.join(workspace.baselines(), this.production),
+    });
   }
 
   /** Runs waves of gates, each wave's gates side by side; resolves to what failed, if anything did. */
@@ -528,7 +522,7 @@ export class PipelineRun {
                 scope,
                 logDir: path.join(runFolder(this.run.runId), 'logs'),
                 env: this.gateEnv(step, scope),
-                timeoutMs: this.options.gateTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS,
+                timeoutMs: this.options.gateTimeoutMs ?? step.gate.timeoutMinutes * 60_000,
                 signal,
               });
               const log = rel(this.run.runId, result.log);

@@ -4,7 +4,7 @@ import { EnvironmentState } from './environment-host';
 import { DeploymentRecord } from './history';
 import { Release } from './release-process';
 import { shiftSteps } from './traffic-shift';
-import type { TrafficShift } from '../../stages/config/environments';
+import type { TrafficShift } from '../model';
 
 /** What failed the environment's verify gates; undefined when they all passed. */
 export type VerifyOutcome = string | undefined;

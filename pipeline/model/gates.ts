@@ -1,5 +1,6 @@
-import type { GateScenario } from '../../loadtest/plan';
-import { ToolName } from '../toolchain/versions';
+import { GateInput } from './contract';
+import { LOAD_SCENARIOS, LoadScenario, LoadScenarioName } from './load';
+import type { ToolName } from '../toolchain/versions';
 
 /**
  * The gates of the pipeline, as data. Each gate is one projen task: every engine (the CDK
@@ -16,8 +17,7 @@ export type GateName =
   | 'infra'
   | 'integration'
   | 'e2e'
-  | 'load-current'
-  | 'load-tenfold'
+  | `load-${LoadScenarioName}`
   | 'smoke';
 
 /**
@@ -45,6 +45,10 @@ export interface Gate {
   readonly tools: readonly ToolName[];
   /** What the gate leaves in the reports folder; engines publish these (report groups, SARIF upload, links). */
   readonly reports: readonly GateReport[];
+  /** What the gate reads from the engine (`contract.ts`); every engine must set each of them. */
+  readonly inputs: readonly GateInput[];
+  /** How long the gate may run before the engine stops it and fails it, on every engine. */
+  readonly timeoutMinutes: number;
   /**
    * The gate reads the git history, not only the working tree (the secret scanner looks for a
    * secret that was committed and later deleted): engines give it a full clone.
@@ -58,13 +62,22 @@ export interface Gate {
   readonly unavailableExitCode?: number;
 }
 
-/** A k6 gate: one scenario of the load profile, and the performance report it writes. */
-function loadGate(scenario: GateScenario, title: string): Gate {
-  const name = `load-${scenario}` as const;
+/** Every pre-deploy gate checks the checkout and writes its reports: that is all it reads. */
+const CHECKOUT_INPUTS: readonly GateInput[] = ['reportsDir'];
+
+/**
+ * Most gates finish in a few minutes; the slowest (unit with coverage on two cores) in under
+ * five. Thirty minutes stops a gate that hangs without cutting one that is merely slow.
+ */
+const GATE_TIMEOUT_MINUTES = 30;
+
+/** A k6 gate: one scenario of the load profile, judged against the last promoted release. */
+function loadGate(scenario: LoadScenario): Gate {
+  const name = `load-${scenario.name}` as const;
   return {
     name,
-    task: `load:${scenario}`,
-    title,
+    task: `load:${scenario.name}`,
+    title: scenario.title,
     phase: 'post-deploy',
     tools: ['k6'],
     reports: [
@@ -72,11 +85,15 @@ function loadGate(scenario: GateScenario, title: string): Gate {
       { format: 'json', path: `${name}/summary.json` },
       { format: 'html', path: `${name}/report.html` },
     ],
+    inputs: ['reportsDir', 'apiUrl', 'loadBaseline'],
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   };
 }
 
+const LOAD_GATE_LIST = Object.values(LOAD_SCENARIOS).map(loadGate);
+
 /** The gates that run k6; each also exports k6's web dashboard beside its report. */
-export const LOAD_GATES: readonly GateName[] = ['load-current', 'load-tenfold'];
+export const LOAD_GATES: readonly GateName[] = LOAD_GATE_LIST.map((gate) => gate.name);
 
 export const GATES: Record<GateName, Gate> = {
   lint: {
@@ -86,6 +103,8 @@ export const GATES: Record<GateName, Gate> = {
     phase: 'pre-deploy',
     tools: [],
     reports: [],
+    inputs: CHECKOUT_INPUTS,
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
   typecheck: {
     name: 'typecheck',
@@ -94,6 +113,8 @@ export const GATES: Record<GateName, Gate> = {
     phase: 'pre-deploy',
     tools: [],
     reports: [],
+    inputs: CHECKOUT_INPUTS,
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
   sast: {
     name: 'sast',
@@ -106,6 +127,8 @@ export const GATES: Record<GateName, Gate> = {
       { format: 'sarif', path: 'sast/semgrep.sarif' },
       { format: 'junit', path: 'sast/junit.xml' },
     ],
+    inputs: CHECKOUT_INPUTS,
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
   secrets: {
     name: 'secrets',
@@ -118,6 +141,8 @@ export const GATES: Record<GateName, Gate> = {
       { format: 'sarif', path: 'secrets/gitleaks.sarif' },
       { format: 'junit', path: 'secrets/junit.xml' },
     ],
+    inputs: CHECKOUT_INPUTS,
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
   deps: {
     name: 'deps',
@@ -130,6 +155,8 @@ export const GATES: Record<GateName, Gate> = {
       { format: 'cyclonedx', path: 'deps/sbom.cdx.json' },
     ],
     unavailableExitCode: 3,
+    inputs: CHECKOUT_INPUTS,
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
   unit: {
     name: 'unit',
@@ -139,6 +166,8 @@ export const GATES: Record<GateName, Gate> = {
     // cfn-lint: the unit tier lints the synthesized pipeline stack.
     tools: ['dynamodb-local', 'cfn-lint'],
     reports: [{ format: 'junit', path: 'unit/junit.xml' }],
+    inputs: CHECKOUT_INPUTS,
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
   infra: {
     name: 'infra',
@@ -150,6 +179,8 @@ export const GATES: Record<GateName, Gate> = {
       { format: 'json', path: 'infra/cfn-lint.json' },
       { format: 'junit', path: 'infra/junit.xml' },
     ],
+    inputs: CHECKOUT_INPUTS,
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
   integration: {
     name: 'integration',
@@ -158,6 +189,8 @@ export const GATES: Record<GateName, Gate> = {
     phase: 'post-deploy',
     tools: [],
     reports: [{ format: 'junit', path: 'integration/junit.xml' }],
+    inputs: ['reportsDir', 'apiUrl'],
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
   e2e: {
     name: 'e2e',
@@ -169,9 +202,10 @@ export const GATES: Record<GateName, Gate> = {
       { format: 'junit', path: 'e2e/junit.xml' },
       { format: 'html', path: 'e2e/html/index.html' },
     ],
+    inputs: ['reportsDir', 'webUrl'],
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
-  'load-current': loadGate('current', 'k6 at the current load'),
-  'load-tenfold': loadGate('tenfold', 'k6 at 10x the current load'),
+  ...(Object.fromEntries(LOAD_GATE_LIST.map((gate) => [gate.name, gate])) as Record<`load-${LoadScenarioName}`, Gate>),
   smoke: {
     name: 'smoke',
     task: 'smoke',
@@ -179,12 +213,7 @@ export const GATES: Record<GateName, Gate> = {
     phase: 'post-deploy',
     tools: [],
     reports: [{ format: 'junit', path: 'smoke/junit.xml' }],
+    inputs: ['reportsDir', 'apiUrl', 'expectedVersion', 'expectedEnvironment'],
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
 };
-
-/**
- * The variables a post-deploy gate reads its target from. Every engine sets them from the
- * environment it has just deployed: on AWS from the stage's stack outputs, locally from the
- * environment's own ports.
- */
-export const TARGET_VARIABLES = { apiUrl: 'B2_API_URL', webUrl: 'B2_WEB_URL' } as const;

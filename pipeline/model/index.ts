@@ -7,3 +7,5 @@ export * from './gates';
 export * from './plan';
 export * from './policy';
 export * from './tasks';
+export * from './contract';
+export * from './load';

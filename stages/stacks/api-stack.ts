@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { TABLE_DESIGN } from '../../service/src/data/table-design';
 import { SETTING } from '../../service/src/settings';
 import { acknowledge } from '../compliance/acknowledge';
-import { EnvironmentConfig, resourceNames, TrafficShift } from '../config';
+import { EnvironmentConfig, resourceNames, TrafficShift, removalPolicyOf } from '../config';
 
 export interface ApiStackProps extends StackProps {
   readonly environment: EnvironmentConfig;
@@ -119,7 +119,7 @@ export class ApiStack extends Stack {
         excludePunctuation: true,
         includeSpace: false,
       },
-      removalPolicy: environment.removalPolicy,
+      removalPolicy: removalPolicyOf(environment),
     });
 
     const functionRole = this.functionRole('FunctionRole', names.apiFunction, environment);
@@ -224,7 +224,7 @@ export class ApiStack extends Stack {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       logGroupName: names.functionLogGroup(functionName),
       retention: environment.logRetentionDays as logs.RetentionDays,
-      removalPolicy: environment.removalPolicy,
+      removalPolicy: removalPolicyOf(environment),
     });
     const role = new iam.Role(this, id, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -269,7 +269,7 @@ export class ApiStack extends Stack {
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       logGroupName: names.apiAccessLogGroup,
       retention: environment.logRetentionDays as logs.RetentionDays,
-      removalPolicy: environment.removalPolicy,
+      removalPolicy: removalPolicyOf(environment),
     });
     const api = new apigateway.LambdaRestApi(this, 'Api', {
       restApiName: names.restApi,
@@ -410,7 +410,7 @@ export class ApiStack extends Stack {
     const wafLogs = new logs.LogGroup(this, 'WafLogs', {
       logGroupName: names.webAclLogGroup,
       retention: environment.logRetentionDays as logs.RetentionDays,
-      removalPolicy: environment.removalPolicy,
+      removalPolicy: removalPolicyOf(environment),
     });
     new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
       resourceArn: webAcl.attrArn,

@@ -1,7 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, resourceNames } from '../config';
+import { EnvironmentConfig, resourceNames, removalPolicyOf } from '../config';
 
 export interface BackupCopyStackProps extends StackProps {
   readonly environment: EnvironmentConfig;
@@ -18,7 +18,7 @@ export class BackupCopyStack extends Stack {
     super(scope, id, props);
     this.vault = new backup.BackupVault(this, 'Vault', {
       backupVaultName: resourceNames(props.environment.name).backupCopyVault,
-      removalPolicy: props.environment.removalPolicy,
+      removalPolicy: removalPolicyOf(props.environment),
     });
   }
 }

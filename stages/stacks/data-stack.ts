@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -7,7 +7,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { KeyAttribute, TABLE_DESIGN } from '../../service/src/data/table-design';
 import { acknowledge } from '../compliance/acknowledge';
-import { EnvironmentConfig, resourceNames } from '../config';
+import { EnvironmentConfig, resourceNames, removalPolicyOf } from '../config';
 
 export interface DataStackProps extends StackProps {
   readonly environment: EnvironmentConfig;
@@ -26,7 +26,7 @@ export class DataStack extends Stack {
     super(scope, id, props);
     const { environment } = props;
     const names = resourceNames(environment.name);
-    const protectsData = environment.removalPolicy === RemovalPolicy.RETAIN;
+    const protectsData = environment.dataRetention === 'retain';
 
     this.table = new dynamodb.Table(this, 'Table', {
       tableName: names.table,
@@ -37,7 +37,7 @@ export class DataStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: protectsData,
-      removalPolicy: environment.removalPolicy,
+      removalPolicy: removalPolicyOf(environment),
     });
     for (const index of TABLE_DESIGN.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({
@@ -50,7 +50,7 @@ export class DataStack extends Stack {
     if (environment.backup) {
       const vault = new backup.BackupVault(this, 'BackupVault', {
         backupVaultName: names.backupVault,
-        removalPolicy: environment.removalPolicy,
+        removalPolicy: removalPolicyOf(environment),
       });
       // The copy vault lives in a stack of its own in the copy region; naming it here instead of
       // referencing it keeps CloudFormation free of cross-region references.

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, resourceNames } from '../config';
+import { EnvironmentConfig, resourceNames, removalPolicyOf } from '../config';
 
 export interface MonitoringStackProps extends StackProps {
   readonly environment: EnvironmentConfig;
@@ -39,7 +39,7 @@ export class MonitoringStack extends Stack {
       alias: `alias/${names.alarmTopic}`,
       description: `Encrypts the ${environment.name} B2 alarm notifications`,
       enableKeyRotation: true,
-      removalPolicy: environment.removalPolicy,
+      removalPolicy: removalPolicyOf(environment),
     });
     // CloudWatch publishes alarm state changes to the encrypted topic with this key.
     topicKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');

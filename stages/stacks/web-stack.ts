@@ -1,4 +1,4 @@
-import { CfnOutput, DefaultStackSynthesizer, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, DefaultStackSynthesizer, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -10,7 +10,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import { EnvironmentConfig, resourceNames } from '../config';
+import { EnvironmentConfig, resourceNames, removalPolicyOf } from '../config';
 
 export interface WebStackProps extends StackProps {
   readonly environment: EnvironmentConfig;
@@ -33,7 +33,7 @@ export class WebStack extends Stack {
     super(scope, id, props);
     const { environment } = props;
     const names = resourceNames(environment.name);
-    const disposable = environment.removalPolicy !== RemovalPolicy.RETAIN;
+    const disposable = environment.dataRetention !== 'retain';
     const apiOrigin = `https://${props.restApiId}.execute-api.${this.region}.${this.urlSuffix}`;
 
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
@@ -44,7 +44,7 @@ export class WebStack extends Stack {
       // CloudFront standard logging delivers its files with an ACL grant.
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ expiration: Duration.days(environment.logRetentionDays) }],
-      removalPolicy: environment.removalPolicy,
+      removalPolicy: removalPolicyOf(environment),
       autoDeleteObjects: disposable,
     });
     acknowledge(
@@ -60,7 +60,7 @@ export class WebStack extends Stack {
       minimumTLSVersion: 1.2,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 's3/',
-      removalPolicy: environment.removalPolicy,
+      removalPolicy: removalPolicyOf(environment),
       autoDeleteObjects: disposable,
     });
 
@@ -152,7 +152,7 @@ export class WebStack extends Stack {
   private deployRelease(environment: EnvironmentConfig, props: WebStackProps): void {
     const logGroup = new logs.LogGroup(this, 'ReleaseCopyLogs', {
       retention: environment.logRetentionDays as logs.RetentionDays,
-      removalPolicy: environment.removalPolicy,
+      removalPolicy: removalPolicyOf(environment),
     });
     const role = new iam.Role(this, 'ReleaseCopyRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -120,7 +120,7 @@ describe('the comparison with the last promoted release', () => {
     });
     expect(findBaseline(path.join(scratch, 'none.json'), 'current', '1.0.0').note).toMatch(/^no baseline yet/);
     expect(findBaseline(undefined, 'current', '1.0.0').note).toMatch(
-      /neither B2_LOAD_BASELINE_ENVIRONMENT nor B2_LOAD_BASELINE is set/,
+      /none of B2_LOAD_BASELINE_LOCATION, B2_LOAD_BASELINE_ENVIRONMENT, B2_LOAD_BASELINE is set/,
     );
     expect(() => findBaseline(file, 'tenfold', '0.9.0')).toThrow(/of scenario current, not tenfold/);
   });

@@ -1,4 +1,3 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURE_COMMIT, FIXTURE_RELEASE, removeTestAssemblies, testApp } from './stage-synthesis';
 import {
@@ -57,12 +56,12 @@ describe('the environment config', () => {
     ]);
   });
 
-  it('rejects a DESTROY removal policy in prod and staging, and allows it in dev', () => {
-    expect(() => defineEnvironment({ ...prod, removalPolicy: RemovalPolicy.DESTROY })).toThrow(
-      /removal policy destroy would let a stack deletion destroy prod data: use RETAIN/,
+  it('refuses to destroy data with the stacks in prod and staging, and allows it in dev', () => {
+    expect(() => defineEnvironment({ ...prod, dataRetention: 'destroy' })).toThrow(
+      /data retention destroy would let a stack deletion destroy prod data: use retain/,
     );
-    expect(environmentProblems({ ...staging, removalPolicy: RemovalPolicy.DESTROY })).toHaveLength(1);
-    expect(environmentProblems({ ...dev, removalPolicy: RemovalPolicy.DESTROY })).toEqual([]);
+    expect(environmentProblems({ ...staging, dataRetention: 'destroy' })).toHaveLength(1);
+    expect(environmentProblems({ ...dev, dataRetention: 'destroy' })).toEqual([]);
   });
 
   it('requires prod to copy its backups to a second region', () => {
@@ -120,6 +119,6 @@ describe('the environment config', () => {
         assets: releaseAssets(FIXTURE_RELEASE),
       });
     expect(build({ ...prod, corsOrigins: ['*'] })).toThrow(EnvironmentConfigError);
-    expect(build({ ...prod, removalPolicy: RemovalPolicy.DESTROY })).toThrow(/use RETAIN/);
+    expect(build({ ...prod, dataRetention: 'destroy' })).toThrow(/use retain/);
   });
 });
