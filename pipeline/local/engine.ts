@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Listr, ListrTask, ListrTaskWrapper, PRESET_TIMER } from 'listr2';
 import { promoteBaseline } from '../../loadtest/baseline';
-import { gateEnvironment, GateName, GateStep, PIPELINE, PipelinePlan, planFor } from '../model';
+import { GateName, GateStep, PIPELINE, PipelinePlan, planFor } from '../model';
 import { askForDecision } from './approval-prompt';
+import { localGateEnvironment } from './run/gate-inputs';
 import { decisionsOf, Decision, Evidence, evidenceDigest, recordDecision, renderEvidence } from './approvals';
 import { LocalDatabase } from './database';
 import { EnvironmentClient } from './environment-client';
@@ -491,15 +492,11 @@ export class PipelineRun {
 
   /** What a gate process is told: the inputs its contract declares, from this run and the environment it checks. */
   private gateEnv(step: GateStep, scope: string): Record<string, string> {
-    const url = step.environment ? this.client(step.environment.name).url : undefined;
-    return gateEnvironment(step.gate, {
+    return localGateEnvironment(step, {
       reportsDir: reportsOf(this.run.runId, scope),
-      apiUrl: url,
-      webUrl: url,
-      expectedVersion: this.run.release.commit,
-      expectedEnvironment: step.environment?.name,
-      // k6 numbers are judged against the release live in production, wherever they are measured.
-      loadBaseline: path.join(workspace.baselines(), this.production),
+      environmentUrl: step.environment ? this.client(step.environment.name).url : undefined,
+      releaseVersion: this.run.release.commit,
+      baselineLocation: path.join(workspace.baselines(), this.production),
     });
   }
 
