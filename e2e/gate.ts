@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { runMain } from '../pipeline/cli';
-import { reportDir } from '../pipeline/reports';
+import { runMain } from '../pipeline/kit/cli';
+import { reportDir } from '../pipeline/kit/reports';
 import { reachTarget, webUrlFromEnvironment } from './support/target';
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
-import { reportDir } from '../pipeline/reports';
+import { reportDir } from '../pipeline/kit/reports';
 import { webUrlFromEnvironment } from './support/target';
 import { toolPath } from '../pipeline/toolchain/probe';
 

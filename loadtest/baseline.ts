@@ -2,8 +2,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LoadSummary, readSummary } from './summary';
-import { runMain } from '../pipeline/cli';
-import { workspace } from '../pipeline/local/workspace';
+import { runMain } from '../pipeline/kit/cli';
+import { workspace } from '../pipeline/kit/workspace';
 
 /**
  * The load baselines: for each environment and scenario, the summary of the last release that

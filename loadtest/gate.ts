@@ -3,8 +3,8 @@ import { GATE_SCENARIOS, GateScenario, gateScenario, planLoad } from './plan';
 import { describeBaseline, describeRun, runLoad } from './run';
 import { loadSettings } from './settings';
 import { findBaseline } from './summary';
-import { runMain } from '../pipeline/cli';
-import { reportDir } from '../pipeline/reports';
+import { runMain } from '../pipeline/kit/cli';
+import { reportDir } from '../pipeline/kit/reports';
 
 /**
  * The load gates: `load:current` and `load:tenfold` run this with their scenario. Exit 0 when

@@ -4,8 +4,8 @@ import { headroomScenario, planLoad } from './plan';
 import { renderHeadroomHtml } from './report';
 import { describeRun, newUserPool, runLoad } from './run';
 import { loadSettings, parseSeconds } from './settings';
-import { runMain } from '../pipeline/cli';
-import { reportDir } from '../pipeline/reports';
+import { runMain } from '../pipeline/kit/cli';
+import { reportDir } from '../pipeline/kit/reports';
 
 /**
  * `load:headroom`: raises the arrival rate step by step (multiples of the current load) until a

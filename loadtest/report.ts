@@ -1,6 +1,6 @@
 import type { HeadroomResult } from './headroom';
 import { LoadSummary } from './summary';
-import { JunitTestCase, renderJunit } from '../pipeline/junit';
+import { JunitTestCase, renderJunit } from '../pipeline/kit/junit';
 
 /**
  * The two renderings of a load run's summary: a page a person reads (`report.html`) and JUnit

@@ -8,10 +8,70 @@ export interface CodeQualityProps {
   readonly devFolders: string[];
 }
 
+/** The folders of the model, the engines and the shared kit, from the project root. */
+const MODEL = 'pipeline/model';
+const AWS_ENGINE = 'pipeline/aws';
+const LOCAL_ENGINE = 'pipeline/local';
+const KIT = 'pipeline/kit';
+const TOOLCHAIN = 'pipeline/toolchain';
+
+/**
+ * The layers, as `import/no-restricted-paths` zones: a file under `target` may not import a file
+ * under `from` (except the `except` paths, relative to `from`). `from: '.'` with exceptions reads
+ * "imports only these". Installed packages resolve into `node_modules/`, which the "only" zones
+ * except: which packages a layer may use is `no-restricted-imports`' business (see the model's
+ * override below).
+ */
+export const LAYER_ZONES = [
+  {
+    target: MODEL,
+    from: '.',
+    except: [`./${MODEL}`, `./${TOOLCHAIN}/versions.ts`, './node_modules'],
+    message:
+      'The pipeline model is engine-free: it imports only itself (and the tool names from pipeline/toolchain/versions, as `import type`).',
+  },
+  {
+    target: 'service/src',
+    from: '.',
+    except: ['./service/src', './node_modules'],
+    message: 'The Lambda runtime code (service/src) imports only itself and its runtime packages.',
+  },
+  {
+    target: KIT,
+    from: '.',
+    except: [`./${KIT}`, `./${TOOLCHAIN}`, './node_modules'],
+    message: 'The shared kit (pipeline/kit) imports only itself and the toolchain, so every layer can use it.',
+  },
+  {
+    target: ['service', 'loadtest', 'security', 'stages'],
+    from: [LOCAL_ENGINE, AWS_ENGINE, 'projenrc'],
+    message:
+      'The service, the load tests, the security gates and the stages are run by the engines, never the other way: they import neither an engine (pipeline/local, pipeline/aws) nor the project definition (projenrc). Shared helpers live in pipeline/kit.',
+  },
+  {
+    target: LOCAL_ENGINE,
+    from: [AWS_ENGINE, 'stages', 'projenrc'],
+    message:
+      'The local engine does not import the AWS engine, the CDK stages or the project definition: what both engines need lives in the model or the kit.',
+  },
+  {
+    target: AWS_ENGINE,
+    from: [LOCAL_ENGINE, 'projenrc'],
+    message:
+      'The AWS engine does not import the local engine or the project definition: what both engines need lives in the model or the kit.',
+  },
+  {
+    target: TOOLCHAIN,
+    from: [LOCAL_ENGINE, AWS_ENGINE, MODEL],
+    message: 'The toolchain (pinned tools) sits below the model and the engines: it imports neither.',
+  },
+];
+
 /**
  * The lint gate: eslint (typescript-eslint rules) and prettier (as an eslint rule, so one run
  * reports both). `lint` only checks and fails on any finding, warnings included; `lint:fix` rewrites.
- * `typecheck` runs the compiler over every folder.
+ * `typecheck` runs the compiler over every folder. The lint gate also holds the layering (see
+ * `LAYER_ZONES` and README.md's Layers): a wrong-way import or an import cycle fails like any finding.
  */
 export class CodeQuality extends Component {
   readonly lintTask: Task;
@@ -48,6 +108,35 @@ export class CodeQuality extends Component {
       commandOptions: { fix: false, extraArgs: ['--max-warnings=0'] },
     });
     eslint.addExtends('eslint:recommended', 'plugin:@typescript-eslint/recommended');
+    eslint.addRules({
+      // Type-only imports are ignored (they vanish at runtime); packages are not followed.
+      'import/no-cycle': ['error', { ignoreExternal: true }],
+      'import/no-restricted-paths': ['error', { zones: LAYER_ZONES }],
+    });
+    eslint.addOverride({
+      files: [`${MODEL}/**`],
+      rules: {
+        // Paths say which project folders the model may import; this says which packages it may not,
+        // and that the one import from the toolchain is a type.
+        '@typescript-eslint/no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'constructs/*'],
+                message:
+                  'The pipeline model is engine-free: no CDK. Map the model to CDK in the stages or the AWS engine.',
+              },
+              {
+                group: ['**/toolchain/versions'],
+                allowTypeImports: true,
+                message: 'The pipeline model takes only types from the toolchain: write `import type`.',
+              },
+            ],
+          },
+        ],
+      },
+    });
     eslint.allowDevDeps('.projenrc.ts');
     eslint.allowDevDeps('vitest.config.mts');
     // Projen's defaults are caret ranges; the project pins what it lints with.

@@ -7,7 +7,7 @@ export interface LocalPipelineProps {
 }
 
 /** The local engine's command line; every task below is one of its commands. */
-const ENGINE = 'tsx pipeline/local/main.ts';
+const ENGINE = 'tsx pipeline/local/cli/main.ts';
 /** Projen splices the task's arguments here one by one, quoted: `--by "Ann Lee"` stays one value. */
 const ARGS = '"$@"';
 

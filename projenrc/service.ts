@@ -37,7 +37,7 @@ export class ServiceRelease extends Component {
         'Run one environment on this machine (DynamoDB Local, API and web front end): npx projen serve -- --environment dev --port 8080',
     });
     this.serveTask.spawn(this.bundleTask);
-    this.serveTask.exec('tsx service/local/serve.ts', { receiveArgs: true });
+    this.serveTask.exec('tsx pipeline/local/cli/serve.ts', { receiveArgs: true });
 
     // The build and local-run scripts are development tools: they may use esbuild and the pipeline's helpers.
     const eslint = javascript.Eslint.of(project);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { runMain } from '../pipeline/cli';
+import { runMain } from '../pipeline/kit/cli';
 import { GATES } from '../pipeline/model/gates';
-import { reportDir } from '../pipeline/reports';
+import { reportDir } from '../pipeline/kit/reports';
 import { PROJECT_ROOT } from '../pipeline/toolchain/paths';
 
 /** npm's advisory severities, lowest first. */

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runMain } from '../pipeline/cli';
-import { JunitTestCase, renderJunit } from '../pipeline/junit';
-import { reportDir } from '../pipeline/reports';
+import { runMain } from '../pipeline/kit/cli';
+import { JunitTestCase, renderJunit } from '../pipeline/kit/junit';
+import { reportDir } from '../pipeline/kit/reports';
 import { PROJECT_ROOT } from '../pipeline/toolchain/paths';
 import { requireTool } from '../pipeline/toolchain/probe';
 

@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { addComplianceChecks } from './compliance';
 import { ENVIRONMENTS } from './config';
 import { RELEASE_DIR, releaseAssets, ServiceStage } from './service-stage';
-import { runMain } from '../pipeline/cli';
+import { runMain } from '../pipeline/kit/cli';
 
 /** What the `bundle` task records about the release it built. */
 interface ReleaseManifest {

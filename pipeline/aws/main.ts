@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { addComplianceChecks } from '../../stages/compliance';
 import { RELEASE_DIR, releaseAssets } from '../../stages/service-stage';
-import { runMain } from '../cli';
+import { runMain } from '../kit/cli';
 import { pinnedCdkCliVersion, releaseCommit } from './app-inputs';
 import { PIPELINE_CONFIG } from './config';
 import { PipelineStack } from './pipeline-stack';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runMain } from '../cli';
+import { runMain } from '../kit/cli';
 import { copyProject } from './project-copy';
 
 /**

@@ -1,4 +1,4 @@
-import { runMain } from '../cli';
+import { runMain } from '../kit/cli';
 import { probeAll, toolPath } from './probe';
 
 /** One row per tool: pinned, found, path; a one-line fix for each missing or wrong tool. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { runMain } from '../cli';
+import { runMain } from '../kit/cli';
 import { TOOLS_BIN, TOOLS_DIR } from './paths';
 import { APT, aptCommandPrefix, GO, JAVA, MAVEN, Prerequisite, PYTHON } from './prerequisites';
 import { dynamodbLocalLibDir, k6OnPath, probe, ToolState, toolPath } from './probe';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { runMain } from '../../pipeline/cli';
+import { runMain } from '../../pipeline/kit/cli';
 import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
 
 /** What the release records about itself; the CDK app and the local engine read it. */

@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { runMain } from '../../pipeline/cli';
-import { renderJunit } from '../../pipeline/junit';
-import { reportDir } from '../../pipeline/reports';
+import { runMain } from '../../pipeline/kit/cli';
+import { renderJunit } from '../../pipeline/kit/junit';
+import { reportDir } from '../../pipeline/kit/reports';
 import { MissingToolError, requireTool } from '../../pipeline/toolchain/probe';
 
 const run = promisify(execFile);

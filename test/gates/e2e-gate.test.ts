@@ -2,7 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../pipeline/local/free-port';
+import { freePort } from '../../pipeline/local/environments/free-port';
 import { GATES } from '../../pipeline/model/gates';
 import { missingReports } from '../harness/gate-reports';
 import { ScratchProject } from '../harness/scratch-project';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../pipeline/local/free-port';
+import { freePort } from '../../pipeline/local/environments/free-port';
 import { GATES } from '../../pipeline/model/gates';
 import { declaredReport, missingReports } from '../harness/gate-reports';
 import { LocalEnvironment, runTaskAsync, useLocalEnvironments } from '../harness/local-environment';

@@ -4,8 +4,8 @@ import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../pipeline/local/free-port';
-import { RunSummary } from '../../pipeline/local/run-summary';
+import { freePort } from '../../pipeline/local/environments/free-port';
+import { RunSummary } from '../../pipeline/local/run/run-record';
 import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
 
 /**

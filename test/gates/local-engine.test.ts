@@ -3,10 +3,10 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decisionsOf, Evidence, evidenceDigest } from '../../pipeline/local/approvals';
-import { EnvironmentState } from '../../pipeline/local/environment-host';
-import { freePort } from '../../pipeline/local/free-port';
-import { RunSummary } from '../../pipeline/local/run-summary';
+import { decisionsOf, Evidence, evidenceDigest } from '../../pipeline/local/approval/approvals';
+import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
+import { freePort } from '../../pipeline/local/environments/free-port';
+import { RunSummary } from '../../pipeline/local/run/run-record';
 import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
 
 /**

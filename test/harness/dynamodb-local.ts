@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { DynamoDbLocal } from '../../pipeline/local/dynamodb-local';
+import { DynamoDbLocal } from '../../pipeline/local/environments/dynamodb-local';
 import { ensureTable } from '../../service/src/data/create-table';
 import { createDocumentClient, createDynamoDbClient } from '../../service/src/data/dynamodb';
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { API_URL_SETTING, apiUrlFromEnvironment, reachApi } from './support/api';
-import { runMain } from '../../pipeline/cli';
-import { reportDir } from '../../pipeline/reports';
+import { runMain } from '../../pipeline/kit/cli';
+import { reportDir } from '../../pipeline/kit/reports';
 import { runVitestProject } from '../harness/vitest-project';
 
 /**

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { renderSmokeJunit, runSmoke } from './smoke';
-import { runMain } from '../../pipeline/cli';
-import { reportDir } from '../../pipeline/reports';
+import { runMain } from '../../pipeline/kit/cli';
+import { reportDir } from '../../pipeline/kit/reports';
 import { apiUrlFromEnvironment, B2Api } from '../integration/support/api';
 
 /**

@@ -1,4 +1,4 @@
-import { renderJunit } from '../../pipeline/junit';
+import { renderJunit } from '../../pipeline/kit/junit';
 import { B2Api, Memory, Session, uniqueEmail } from '../integration/support/api';
 
 /**

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { runMain } from '../../pipeline/cli';
-import { reportDir } from '../../pipeline/reports';
+import { runMain } from '../../pipeline/kit/cli';
+import { reportDir } from '../../pipeline/kit/reports';
 import { runVitestProject } from '../harness/vitest-project';
 
 /**

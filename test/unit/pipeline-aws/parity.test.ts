@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { codePipelineView, EngineView, parityProblems, planView, workflowView, WorkflowJson } from './engine-views';
 import { CfnTemplate, SYNTHESIS_TIMEOUT_MS, synthesizePipeline } from './pipeline-synthesis';
 import { stageNamed } from './pipeline-template';
-import { PipelineRun } from '../../../pipeline/local/engine';
+import { PipelineRun } from '../../../pipeline/local/run/pipeline-run';
 import { GateName, GATES, planFor, StageName } from '../../../pipeline/model';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');

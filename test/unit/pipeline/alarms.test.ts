@@ -7,8 +7,8 @@ import {
   samplesToJudge,
   tooThinToJudge,
   windowBreach,
-} from '../../../pipeline/local/alarms';
-import { MetricsSnapshot } from '../../../pipeline/local/release-metrics';
+} from '../../../pipeline/local/environments/alarms';
+import { MetricsSnapshot } from '../../../pipeline/local/environments/release-metrics';
 import { PROMOTION_POLICY } from '../../../pipeline/model';
 
 const prod = PROMOTION_POLICY.promotions.find((p) => p.environment.name === 'prod');

@@ -9,7 +9,7 @@ import {
   evidenceDigest,
   recordDecision,
   renderEvidence,
-} from '../../../pipeline/local/approvals';
+} from '../../../pipeline/local/approval/approvals';
 
 const evidence: Evidence = {
   runId: '20250101T000000Z-abc1234',

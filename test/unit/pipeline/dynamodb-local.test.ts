@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DynamoDbLocal } from '../../../pipeline/local/dynamodb-local';
-import { freePort } from '../../../pipeline/local/free-port';
+import { DynamoDbLocal } from '../../../pipeline/local/environments/dynamodb-local';
+import { freePort } from '../../../pipeline/local/environments/free-port';
 import { ensureTable } from '../../../service/src/data/create-table';
 import { createDynamoDbClient } from '../../../service/src/data/dynamodb';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summaryLine } from '../../../pipeline/local/gate-runner';
+import { summaryLine } from '../../../pipeline/local/run/gate-runner';
 
 describe("a gate's summary line", () => {
   const eslint = [

@@ -3,7 +3,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hookScript, HOOK_MARKER, installHook, removeHook } from '../../../pipeline/local/git-hook';
+import { hookScript, HOOK_MARKER, installHook, removeHook } from '../../../pipeline/local/cli/git-hook';
 
 describe('the push-to-main trigger', () => {
   let repo: string;
@@ -17,7 +17,7 @@ describe('the push-to-main trigger', () => {
     const script = hookScript();
     expect(script).toContain('[ "$(git rev-parse --abbrev-ref HEAD)" = "main" ] || exit 0');
     expect(script).toMatch(
-      /nohup npx tsx pipeline\/local\/main\.ts run --trigger push --output-file "\$log" <\/dev\/null >"\$log" 2>&1 &/,
+      /nohup npx tsx pipeline\/local\/cli\/main\.ts run --trigger push --output-file "\$log" <\/dev\/null >"\$log" 2>&1 &/,
     );
   });
 

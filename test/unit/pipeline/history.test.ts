@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendRun, deliveryMetrics, DeploymentRecord, readRuns, RunRecord } from '../../../pipeline/local/history';
+import { appendRun, deliveryMetrics, DeploymentRecord, readRuns, RunRecord } from '../../../pipeline/local/report/history';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 

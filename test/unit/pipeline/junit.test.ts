@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderJunit } from '../../../pipeline/junit';
+import { renderJunit } from '../../../pipeline/kit/junit';
 
 const report = renderJunit({
   name: 'secrets',

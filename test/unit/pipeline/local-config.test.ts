@@ -5,7 +5,7 @@ import {
   localConfig,
   parseDurationMs,
   parsePorts,
-} from '../../../pipeline/local/local-config';
+} from '../../../pipeline/local/run/local-config';
 
 describe('the local engine settings', () => {
   it('gives every environment and DynamoDB Local a fixed default port', () => {

@@ -6,7 +6,7 @@ import {
   skippedGates,
   wavesOf,
   withOnlyGates,
-} from '../../../pipeline/local/local-plan';
+} from '../../../pipeline/local/run/local-plan';
 import { planFor } from '../../../pipeline/model';
 
 const plan = planFor();

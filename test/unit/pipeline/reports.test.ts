@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { reportDir, reportsRoot } from '../../../pipeline/reports';
+import { reportDir, reportsRoot } from '../../../pipeline/kit/reports';
 import { PROJECT_ROOT } from '../../../pipeline/toolchain/paths';
 
 describe('where gates write their reports', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { duration, renderRunReport, RunReportInput } from '../../../pipeline/local/run-report';
-import { RunSummary } from '../../../pipeline/local/run-summary';
+import { duration, renderRunReport, RunReportInput } from '../../../pipeline/local/report/run-report';
+import { RunSummary } from '../../../pipeline/local/run/run-record';
 
 const run: RunSummary = {
   runId: '20250101T000000Z-abc1234',

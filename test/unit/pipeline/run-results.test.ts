@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { couldNotCheck } from '../../../pipeline/local/run-results';
+import { couldNotCheck } from '../../../pipeline/local/report/run-results';
 import { GATES } from '../../../pipeline/model';
 
 describe("reading a gate's own verdict from its report", () => {

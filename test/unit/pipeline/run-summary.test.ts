@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { acquireRunLock, newRunId } from '../../../pipeline/local/run-summary';
+import { acquireRunLock, newRunId } from '../../../pipeline/local/run/run-record';
 
 describe('runs and the run lock', () => {
   let dir: string;

@@ -1,8 +1,8 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../../pipeline/local/free-port';
-import { TrafficFront, Upstream } from '../../../pipeline/local/traffic-front';
+import { freePort } from '../../../pipeline/local/environments/free-port';
+import { TrafficFront, Upstream } from '../../../pipeline/local/environments/traffic-front';
 
 interface FakeRelease {
   readonly upstream: Upstream;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeShift, shiftSteps } from '../../../pipeline/local/traffic-shift';
+import { describeShift, shiftSteps } from '../../../pipeline/local/environments/traffic-shift';
 import { bakeMinutes, PROMOTION_ORDER, TrafficShift } from '../../../pipeline/model';
 
 const MINUTE = 1_000;

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../pipeline/local/free-port';
+import { freePort } from '../../../pipeline/local/environments/free-port';
 import { RunningServer, startNodeServer } from '../../../service/src/node-server';
 import { useDynamoDbLocal } from '../../harness/dynamodb-local';
 import { testApp } from '../../harness/service-app';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../pipeline/local/free-port';
+import { freePort } from '../../../pipeline/local/environments/free-port';
 import { PROJECT_ROOT } from '../../../pipeline/toolchain/paths';
 import { bundleRelease, ReleaseManifest } from '../../../service/build/bundle';
 import { newSigningKeysDocument } from '../../../service/src/auth/signing-keys';

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Release } from './release-process';
-import { workspace } from './workspace';
-import { PROJECT_ROOT } from '../toolchain/paths';
+import { workspace } from '../../kit/workspace';
+import { PROJECT_ROOT } from '../../toolchain/paths';
 
 /** Where the build task leaves the release: the server bundle and the web build side by side. */
 export const RELEASE_BUILD_DIR = path.join(PROJECT_ROOT, 'dist', 'release');

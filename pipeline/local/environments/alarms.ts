@@ -1,4 +1,4 @@
-import type { RollbackTriggers as ModelTriggers } from '../model';
+import type { RollbackTriggers as ModelTriggers } from '../../model';
 import { MetricsSnapshot } from './release-metrics';
 
 /**

@@ -2,23 +2,23 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Listr, ListrTask, ListrTaskWrapper, PRESET_TIMER } from 'listr2';
-import { promoteBaseline } from '../../loadtest/baseline';
-import { GateName, GateStep, PIPELINE, PipelinePlan, planFor } from '../model';
-import { askForDecision } from './approval-prompt';
-import { localGateEnvironment } from './run/gate-inputs';
-import { decisionsOf, Decision, Evidence, evidenceDigest, recordDecision, renderEvidence } from './approvals';
-import { LocalDatabase } from './database';
-import { EnvironmentClient } from './environment-client';
-import { environmentSettings } from './environment-settings';
+import { promoteBaseline } from '../../../loadtest/baseline';
+import { GateName, GateStep, PIPELINE, PipelinePlan, planFor } from '../../model';
+import { askForDecision } from '../approval/prompt';
+import { localGateEnvironment } from './gate-inputs';
+import { decisionsOf, Decision, Evidence, evidenceDigest, recordDecision, renderEvidence } from '../approval/approvals';
+import { LocalDatabase } from '../environments/database';
+import { EnvironmentClient } from '../environments/environment-client';
+import { environmentSettings } from '../environments/environment-settings';
 import { runGate } from './gate-runner';
-import { appendRun, deliveryMetrics, readRuns } from './history';
+import { appendRun, deliveryMetrics, readRuns } from '../report/history';
 import { LocalEngineConfig } from './local-config';
 import { EnvironmentStage, environmentStages, preDeployWaves, skippedGates, Wave, withOnlyGates } from './local-plan';
-import { pruneReleases, RELEASE_BUILD_DIR, runBuildTask, storeRelease } from './release-build';
-import { rollout } from './rollout';
-import { writeRunPage } from './run-page';
-import { duration } from './run-report';
-import { couldNotCheck, evidenceFor, loadResults } from './run-results';
+import { pruneReleases, RELEASE_BUILD_DIR, runBuildTask, storeRelease } from '../release/release-build';
+import { rollout } from '../environments/rollout';
+import { writeRunPage } from '../report/run-page';
+import { duration } from '../report/run-report';
+import { couldNotCheck, evidenceFor, loadResults } from '../report/run-results';
 import {
   acquireRunLock,
   EXIT_CODE,
@@ -33,12 +33,12 @@ import {
   StageResult,
   StepResult,
   writeSummary,
-} from './run-summary';
+} from './run-record';
 import { currentSource } from './source';
-import { describeShift } from './traffic-shift';
-import { workspace } from './workspace';
-import { probe } from '../toolchain/probe';
-import { ToolName } from '../toolchain/versions';
+import { describeShift } from '../environments/traffic-shift';
+import { workspace } from '../../kit/workspace';
+import { probe } from '../../toolchain/probe';
+import { ToolName } from '../../toolchain/versions';
 
 export interface RunOptions {
   readonly config: LocalEngineConfig;

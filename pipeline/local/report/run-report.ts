@@ -1,6 +1,6 @@
 import { DeliveryMetrics } from './history';
 import { GateFindings, LoadResult } from './run-results';
-import { RunSummary, StepResult } from './run-summary';
+import { RunSummary, StepResult } from '../run/run-record';
 
 /**
  * The run's one HTML page: what ran, how long it took, what it found, who approved, what was

@@ -1,9 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runMain } from '../cli';
+import { runMain } from '../../kit/cli';
 import { DynamoDbLocal } from './dynamodb-local';
-import { workspace } from './workspace';
+import { workspace } from '../../kit/workspace';
 
 /**
  * The one DynamoDB Local every local environment shares (each has its own table), kept running

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Decision } from './approvals';
-import { alive } from './database';
+import { Decision } from '../approval/approvals';
+import { alive } from '../environments/database';
 import { GateStatus } from './gate-runner';
-import { RunOutcome } from './history';
-import { RolloutOutcome } from './rollout';
-import { workspace, workspaceDir } from './workspace';
+import { RunOutcome } from '../report/history';
+import { RolloutOutcome } from '../environments/rollout';
+import { workspace, workspaceDir } from '../../kit/workspace';
 
 /**
  * `summary.json` of a run: everything the run did, written as it goes. It is the run's

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../toolchain/paths';
+import { PROJECT_ROOT } from '../../toolchain/paths';
 
 /** Marks the hook as the pipeline's, so it is never confused with (or overwrites) someone else's. */
 export const HOOK_MARKER = '# b2-pipeline: push-to-main trigger';
@@ -27,7 +27,7 @@ root="$(git rev-parse --show-toplevel)"
 dir="\${B2_PIPELINE_DIR:-$root/.pipeline}/runs"
 mkdir -p "$dir"
 log="$dir/hook-$(date -u +%Y%m%dT%H%M%SZ).log"
-cd "$root" && nohup npx tsx pipeline/local/main.ts run --trigger push --output-file "$log" </dev/null >"$log" 2>&1 &
+cd "$root" && nohup npx tsx pipeline/local/cli/main.ts run --trigger push --output-file "$log" </dev/null >"$log" 2>&1 &
 echo "b2 pipeline: started a run for $(git rev-parse --short HEAD) (output: $log)"
 `;
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { PROJECT_ROOT } from '../toolchain/paths';
+import { PROJECT_ROOT } from '../../toolchain/paths';
 
 function git(args: string[]): string {
   return execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();

@@ -5,10 +5,10 @@ import { parseArgs } from 'node:util';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { runMain } from '../cli';
-import { Release, ReleaseProcess } from './release-process';
+import { runMain } from '../../kit/cli';
+import { Release, ReleaseProcess } from '../release/release-process';
 import { TrafficFront } from './traffic-front';
-import { workspace } from './workspace';
+import { workspace } from '../../kit/workspace';
 
 /**
  * One local environment, kept running between pipeline runs: the front on the environment's
@@ -47,7 +47,7 @@ export const hostSettingsFile = (environment: string): string =>
 export const hostLogFile = (environment: string): string => path.join(workspace.environment(environment), 'host.log');
 
 /** The modules a host runs: when any of them changes, a running host is out of date. */
-const HOST_MODULES = ['environment-host.ts', 'traffic-front.ts', 'release-metrics.ts', 'release-process.ts'];
+const HOST_MODULES = ['environment-host.ts', 'traffic-front.ts', 'release-metrics.ts', '../release/release-process.ts'];
 
 /** A digest of the host's own code, so an engine can tell a host started by older code. */
 export function hostCodeVersion(): string {

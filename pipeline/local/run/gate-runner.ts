@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { Gate } from '../model/gates';
-import { PROJECT_ROOT } from '../toolchain/paths';
+import { Gate } from '../../model/gates';
+import { PROJECT_ROOT } from '../../toolchain/paths';
 
 export type GateStatus = 'passed' | 'failed' | 'unavailable';
 

@@ -2,9 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { freePort, portIsFree } from './free-port';
-import { JAVA } from '../toolchain/prerequisites';
-import { dynamodbLocalLibDir, probe } from '../toolchain/probe';
-import { TOOLS } from '../toolchain/versions';
+import { JAVA } from '../../toolchain/prerequisites';
+import { dynamodbLocalLibDir, probe } from '../../toolchain/probe';
+import { TOOLS } from '../../toolchain/versions';
 
 export interface DynamoDbLocalProps {
   /**

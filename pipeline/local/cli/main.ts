@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
-import { runMain } from '../cli';
-import { PIPELINE, planFor } from '../model';
-import { LocalDatabase } from './database';
-import { PipelineRun, RunOptions } from './engine';
-import { EnvironmentClient } from './environment-client';
+import { runMain } from '../../kit/cli';
+import { PIPELINE, planFor } from '../../model';
+import { LocalDatabase } from '../environments/database';
+import { PipelineRun, RunOptions } from '../run/pipeline-run';
+import { EnvironmentClient } from '../environments/environment-client';
 import { installHook, removeHook } from './git-hook';
-import { localConfig, parseDurationMs } from './local-config';
-import { environmentStages, parseOnlyGates } from './local-plan';
-import { duration } from './run-report';
-import { latestAwaitingRun } from './run-summary';
+import { localConfig, parseDurationMs } from '../run/local-config';
+import { environmentStages, parseOnlyGates } from '../run/local-plan';
+import { duration } from '../report/run-report';
+import { latestAwaitingRun } from '../run/run-record';
 
 /**
  * The local engine's command line (the `pipeline*` and `env:*` projen tasks run it):

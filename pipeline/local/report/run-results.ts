@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LoadSummary, readSummary as readLoadSummary } from '../../loadtest/summary';
-import { Gate, GATES, GateName, LOAD_GATES } from '../model';
-import { Evidence } from './approvals';
-import { reportsOf, RunSummary, runFolder } from './run-summary';
-import { commitsBetween } from './source';
+import { LoadSummary, readSummary as readLoadSummary } from '../../../loadtest/summary';
+import { Gate, GATES, GateName, LOAD_GATES } from '../../model';
+import { Evidence } from '../approval/approvals';
+import { reportsOf, RunSummary, runFolder } from '../run/run-record';
+import { commitsBetween } from '../run/source';
 
 /**
  * What the gates of a run left in its reports folder, read back for the approval's evidence

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from './toolchain/paths';
+import { PROJECT_ROOT } from '../toolchain/paths';
 
 /**
  * Where a gate writes its reports: `<reports root>/<gate>/`. The reports root is `reports/`

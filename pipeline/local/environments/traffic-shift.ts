@@ -1,4 +1,4 @@
-import type { TrafficShift } from '../model';
+import type { TrafficShift } from '../../model';
 
 /**
  * One step of a rollout: the new release's share of new requests, held this long under the

@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { freePort } from './free-port';
-import { SETTING } from '../../service/src/settings';
+import { freePort } from '../environments/free-port';
+import { SETTING } from '../../../service/src/settings';
 
 /** One release folder: what the `bundle` task builds, copied under the run's releases. */
 export interface Release {

@@ -1,4 +1,4 @@
-import { ApprovalStep, DeployStep, GateName, GATES, GateStep, PipelinePlan, PlanStage, PlanStep } from '../model';
+import { ApprovalStep, DeployStep, GateName, GATES, GateStep, PipelinePlan, PlanStage, PlanStep } from '../../model';
 
 /**
  * The model's plan as the local engine walks it. The engine renders exactly what `planFor`
