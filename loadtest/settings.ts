@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_REGRESSION_TOLERANCE, RegressionTolerance } from './budget';
 import { DEFAULT_TIMING, LoadTiming } from './plan';
 import { ENDPOINTS, LOAD_PROFILE, LoadProfile, profileProblem } from './profile';
+import { parseDurationMs } from '../pipeline/kit/durations';
 import { GATE_INPUTS } from '../pipeline/model/contract';
 
 /**
@@ -46,15 +47,9 @@ export interface LoadSettings {
   readonly tolerance: RegressionTolerance;
 }
 
-/** `30s`, `2m`, `1m30s` or a plain number of seconds. */
+/** `30s`, `2m`, `1m30s` or a plain number of seconds (zero allowed: a warm-up may be skipped). */
 export function parseSeconds(text: string, name: string): number {
-  const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  const match = trimmed.match(/^(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/);
-  if (!trimmed || !match || (match[1] === undefined && match[2] === undefined)) {
-    throw new Error(`${name}=${text} is not a duration (use e.g. 30s, 2m, 1m30s)`);
-  }
-  return Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0);
+  return parseDurationMs(text, name, { bareUnit: 's', allowZero: true }) / 1_000;
 }
 
 function parseNumber(text: string, name: string): number {

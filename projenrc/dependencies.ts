@@ -1,8 +1,16 @@
+import { CDK_CLI_VERSION } from '../pipeline/aws/cdk-cli';
+
 /**
  * Every dependency is pinned to an exact version so that a build today and a build
  * next month resolve the same tree; package-lock.json pins the transitive rest.
  */
 export const NODE_VERSION = '20.19.0';
+
+/**
+ * The AWS SDK clients move in lockstep: clients of one release share their middleware
+ * (@smithy/*) and credential chain, where mixed releases would install two copies of each.
+ */
+const AWS_SDK_VERSION = '3.1169.0';
 
 /** What ships: the B2 service (bundled into the Lambda and the local release) and the CDK app. */
 export const DEPENDENCIES = [
@@ -13,8 +21,8 @@ export const DEPENDENCIES = [
   '@hono/node-server@2.1.9',
   'jose@6.2.18',
   'zod@4.6.7',
-  '@aws-sdk/client-dynamodb@3.1169.0',
-  '@aws-sdk/lib-dynamodb@3.1169.0',
+  `@aws-sdk/client-dynamodb@${AWS_SDK_VERSION}`,
+  `@aws-sdk/lib-dynamodb@${AWS_SDK_VERSION}`,
   '@aws-sdk/client-secrets-manager@3.1164.0',
   '@aws-lambda-powertools/logger@2.36.0',
   '@aws-lambda-powertools/metrics@2.36.0',
@@ -27,7 +35,7 @@ export const DEV_DEPENDENCIES = [
   '@types/node@20.19.43',
   '@types/aws-lambda@8.10.164',
   '@types/k6@2.3.0',
-  'aws-cdk@2.1148.1',
+  `aws-cdk@${CDK_CLI_VERSION}`,
   'esbuild@0.28.2',
   'vite@8.3.8',
   'vitest@4.1.12',
@@ -38,6 +46,12 @@ export const DEV_DEPENDENCIES = [
   'listr2@9.0.5',
   'undici@7.30.2',
   'yaml@2.9.1',
+  // Reads the gates' JUnit reports back, to name the failing tests in a failed gate's line.
+  'fast-xml-parser@5.12.1',
+  // The AWS pipeline keeps the load baselines in S3: the load gates read them, the promote step writes them.
+  `@aws-sdk/client-s3@${AWS_SDK_VERSION}`,
+  // The AWS SDK's own mock of its clients, for the S3 baseline store's tests (see test/unit/loadtest).
+  'aws-sdk-client-mock@4.1.0',
 ];
 
 /**

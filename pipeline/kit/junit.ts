@@ -1,4 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
+import { XMLParser } from 'fast-xml-parser';
 
 /**
  * JUnit XML, the test-report format every engine publishes: CodeBuild report groups, the
@@ -151,4 +152,46 @@ export function renderJunit(report: JunitReport): string {
   }
   lines.push('</testsuites>', '');
   return lines.join('\n');
+}
+
+/** A failed test case read back from a JUnit report: where it is and what it is called. */
+export interface FailedTestCase {
+  /** The file or class of the case (vitest and Playwright write the test file here). */
+  readonly classname: string;
+  readonly name: string;
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  // A suite or a case may hold one element or many: always read them as lists.
+  isArray: (name) => ['testsuites', 'testsuite', 'testcase', 'failure', 'error'].includes(name),
+});
+
+interface ParsedCase {
+  readonly name?: string;
+  readonly classname?: string;
+  readonly file?: string;
+  readonly failure?: unknown[];
+  readonly error?: unknown[];
+}
+interface ParsedSuite {
+  readonly testcase?: ParsedCase[];
+  readonly testsuite?: ParsedSuite[];
+}
+
+/** The failed (or errored) test cases of a JUnit XML document, in report order. */
+export function failedTestCases(xml: string): FailedTestCase[] {
+  const document = parser.parse(xml) as { testsuites?: ParsedSuite[]; testsuite?: ParsedSuite[] };
+  const failed: FailedTestCase[] = [];
+  const visit = (suite: ParsedSuite): void => {
+    for (const testCase of suite.testcase ?? []) {
+      if (testCase.failure?.length || testCase.error?.length) {
+        failed.push({ classname: testCase.file ?? testCase.classname ?? '', name: testCase.name ?? '' });
+      }
+    }
+    for (const inner of suite.testsuite ?? []) visit(inner);
+  };
+  for (const root of [...(document.testsuites ?? []), ...(document.testsuite ?? [])]) visit(root);
+  return failed;
 }

@@ -1,14 +1,10 @@
-import { parseArgs } from 'node:util';
-import { runMain } from '../../kit/cli';
-import { PIPELINE, planFor } from '../../model';
-import { LocalDatabase } from '../environments/database';
+import { runMain, parseCommandLine } from '../../kit/cli';
+import { parseDurationMs } from '../../kit/durations';
+import { localConfig } from '../run/local-config';
+import { parseOnlyGates } from '../run/local-plan';
 import { PipelineRun, RunOptions } from '../run/pipeline-run';
-import { EnvironmentClient } from '../environments/environment-client';
+import { environmentNames, status, stop } from './environment-commands';
 import { installHook, removeHook } from './git-hook';
-import { localConfig, parseDurationMs } from '../run/local-config';
-import { environmentStages, parseOnlyGates } from '../run/local-plan';
-import { duration } from '../report/run-report';
-import { latestAwaitingRun } from '../run/run-record';
 
 /**
  * The local engine's command line (the `pipeline*` and `env:*` projen tasks run it):
@@ -44,11 +40,7 @@ const OPTIONS = {
   remove: { type: 'boolean' },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-function environmentNames(): string[] {
-  return environmentStages(planFor(PIPELINE)).map((s) => s.name);
-}
+type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 function runOptions(values: Values): RunOptions {
   const config = localConfig(process.env, environmentNames());
@@ -80,66 +72,9 @@ function decisionArgs(values: Values, verb: string): { by: string; comment: stri
   return { by: values.by, comment: values.comment };
 }
 
-async function status(): Promise<number> {
-  const config = localConfig(process.env, environmentNames());
-  const db = new LocalDatabase(config.ports.database).state();
-  console.log(
-    db
-      ? `DynamoDB Local  running  ${db.endpoint} (pid ${db.javaPid ?? db.hostPid}, since ${db.startedAt})`
-      : `DynamoDB Local  stopped  (port ${config.ports.database})`,
-  );
-  for (const name of environmentNames()) {
-    const client = new EnvironmentClient(name, config.ports.environments[name]);
-    try {
-      const up = await client.isUp();
-      const state = up ? await client.state() : client.lastKnownState();
-      const live = state?.live
-        ? `live ${state.live.id} (${state.live.commit.slice(0, 12)}) since ${state.live.since}`
-        : 'nothing live';
-      const candidate = state?.candidate ? `; candidate ${state.candidate.id} at ${state.candidateShare}%` : '';
-      const crashes = state?.crashes.length
-        ? `; ${state.crashes.length} crash${state.crashes.length === 1 ? '' : 'es'}, last ${state.crashes[state.crashes.length - 1].releaseId}`
-        : '';
-      console.log(
-        `${name.padEnd(15)} ${up ? 'running ' : 'stopped '} http://127.0.0.1:${state?.port ?? client.port}  ${up ? '' : 'last: '}${live}${candidate}${crashes}`,
-      );
-    } finally {
-      await client.close();
-    }
-  }
-  const waiting = latestAwaitingRun();
-  if (waiting) {
-    console.log(
-      `run ${waiting.runId} is waiting for an approval to deploy to ${waiting.awaiting ?? 'the next environment'}`,
-    );
-  }
-  return 0;
-}
-
-async function stop(): Promise<number> {
-  const config = localConfig(process.env, environmentNames());
-  for (const name of environmentNames()) {
-    const client = new EnvironmentClient(name, config.ports.environments[name]);
-    try {
-      const up = await client.isUp();
-      const started = Date.now();
-      if (up) await client.shutdown();
-      console.log(`${name}: ${up ? `stopped in ${duration(Date.now() - started)}` : 'was not running'}`);
-    } finally {
-      await client.close();
-    }
-  }
-  const db = new LocalDatabase(config.ports.database);
-  console.log(
-    `DynamoDB Local: ${(await db.stop()) ? 'stopped (its tables stay in the workspace)' : 'was not running'}`,
-  );
-  return 0;
-}
-
 async function main(): Promise<number> {
   // `npx projen pipeline -- --approve …` hands over the `--` too: it separates projen's options, not ours.
-  const args = process.argv.slice(2).filter((arg) => arg !== '--');
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true });
+  const { values, positionals } = parseCommandLine(process.argv.slice(2), OPTIONS);
   const [command = 'run', ...rest] = positionals;
   if (rest.length > 0) throw new Error(`unexpected arguments: ${rest.join(' ')}; ${USAGE}`);
   switch (command) {

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { runProjenTask } from '../../kit/task-process';
 import * as path from 'node:path';
 import { Release } from './release-process';
 import { workspace } from '../../kit/workspace';
@@ -11,41 +11,13 @@ export const RELEASE_BUILD_DIR = path.join(PROJECT_ROOT, 'dist', 'release');
 export const RELEASE_ENTRY = path.join('server', 'index.mjs');
 
 /** Runs the model's build task, the same `npx projen <task>` the other engines run. */
-export function runBuildTask(task: string, log: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  mkdirSync(path.dirname(log), { recursive: true });
-  const out = createWriteStream(log);
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['projen', task], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdout.pipe(out, { end: false });
-    child.stderr.pipe(out, { end: false });
-    let stopped: string | undefined;
-    const stop = (why: string): void => {
-      stopped = why;
-      if (child.pid) process.kill(-child.pid, 'SIGTERM');
-    };
-    const timer = setTimeout(() => stop(`did not finish within ${timeoutMs / 1000} s`), timeoutMs);
-    signal?.addEventListener('abort', () => stop('the run was cancelled'));
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`could not start \`npx projen ${task}\`: ${err.message}`));
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      out.end();
-      if (code === 0 && !stopped) {
-        resolve();
-      } else {
-        reject(
-          new Error(`the build task \`npx projen ${task}\` ${stopped ?? `failed (exit code ${code})`}; log: ${log}`),
-        );
-      }
-    });
-  });
+export async function runBuildTask(task: string, log: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const result = await runProjenTask(task, { log, timeoutMs, signal });
+  if (result.exitCode !== 0 || result.stoppedBecause) {
+    throw new Error(
+      `the build task \`npx projen ${task}\` ${result.stoppedBecause ?? `failed (exit code ${result.exitCode})`}; log: ${log}`,
+    );
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { escapeHtml } from '../../kit/html';
+import { duration } from '../../kit/durations';
 import { DeliveryMetrics } from './history';
 import { GateFindings, LoadResult } from './run-results';
 import { RunSummary, StepResult } from '../run/run-record';
@@ -31,19 +33,8 @@ export interface RunReportInput {
   readonly links: readonly { readonly label: string; readonly href: string }[];
 }
 
-const escape = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escape = escapeHtml;
 
-export function duration(ms: number | undefined): string {
-  if (ms === undefined) return '–';
-  // A rollback's traffic switch takes a fraction of a millisecond: "0 ms" would hide it.
-  if (ms < 10) return `${ms.toFixed(1)} ms`;
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 60) return `${minutes}m${String(Math.round((ms % 60_000) / 1_000)).padStart(2, '0')}s`;
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
-}
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 const ms = (x: number): string => `${x.toFixed(1)} ms`;

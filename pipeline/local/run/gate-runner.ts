@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { Gate } from '../../model/gates';
-import { PROJECT_ROOT } from '../../toolchain/paths';
+import { failedTestCases } from '../../kit/junit';
+import { runProjenTask } from '../../kit/task-process';
+import { Gate } from '../../model';
 
 export type GateStatus = 'passed' | 'failed' | 'unavailable';
 
@@ -17,7 +17,7 @@ export interface GateResult {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly log: string;
-  /** The last meaningful line the gate printed: what a person reads first when it fails. */
+  /** The line a person reads first: for a failed test gate, the failing tests. */
   readonly summary: string;
 }
 
@@ -28,10 +28,15 @@ export interface GateRunOptions {
   /** A gate that has not finished by then is stopped and failed. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** The reports root the gate writes into (its `B2_REPORTS_DIR`), where its JUnit report is read back. */
+  readonly reportsDir?: string;
 }
 
 /** A line that states a failure, as test runners, linters and the gates themselves print it. */
 const VERDICT = /✖|\bFAILED\b|\bFAIL\b|\bfailed\b/;
+
+/** How many failing tests the summary line names; the rest are counted. */
+const NAMED_FAILURES = 3;
 
 /**
  * The line a person reads first: the gate's last line, or for a failed gate its last line that
@@ -53,56 +58,58 @@ export function summaryLine(output: string, failed: boolean): string {
   return verdict ?? lines[lines.length - 1] ?? '';
 }
 
+/**
+ * The failing tests of a gate that writes JUnit, named with their files: `2 failed: test/a.test.ts ›
+ * signs in; test/b.test.ts › lists memories`. Undefined when the gate wrote no JUnit report or
+ * none of its cases failed (it failed for another reason, which its last line tells).
+ */
+export function failingTestsLine(gate: Gate, reportsDir: string | undefined): string | undefined {
+  if (!reportsDir) return undefined;
+  const failed = gate.reports
+    .filter((report) => report.format === 'junit')
+    .map((report) => path.join(reportsDir, report.path))
+    .filter((file) => existsSync(file))
+    .flatMap((file) => {
+      try {
+        return failedTestCases(readFileSync(file, 'utf8'));
+      } catch {
+        return [];
+      }
+    });
+  if (failed.length === 0) return undefined;
+  const named = failed.slice(0, NAMED_FAILURES).map((c) => (c.classname ? `${c.classname} › ${c.name}` : c.name));
+  const more = failed.length > NAMED_FAILURES ? `; and ${failed.length - NAMED_FAILURES} more` : '';
+  return `${failed.length} failed: ${named.join('; ')}${more}`;
+}
+
 /** Runs one gate the only way any engine runs a gate: `npx projen <task>`. */
-export function runGate(gate: Gate, options: GateRunOptions): Promise<GateResult> {
-  mkdirSync(options.logDir, { recursive: true });
+export async function runGate(gate: Gate, options: GateRunOptions): Promise<GateResult> {
   const log = path.join(options.logDir, `${options.scope}-${gate.name}.log`);
-  const out = createWriteStream(log);
-  const startedAt = new Date();
-  const started = performance.now();
-  let tailText = '';
-  return new Promise((resolve) => {
-    const child = spawn('npx', ['projen', gate.task], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...options.env, FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const keep = (chunk: Buffer): void => {
-      out.write(chunk);
-      tailText = (tailText + chunk.toString()).slice(-4_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    let stoppedBecause: string | undefined;
-    const stop = (why: string): void => {
-      stoppedBecause = why;
-      if (child.pid) process.kill(-child.pid, 'SIGTERM');
-    };
-    const timer = setTimeout(() => stop(`did not finish within ${options.timeoutMs / 1000}s`), options.timeoutMs);
-    const onAbort = (): void => {
-      const reason = options.signal?.reason;
-      stop(`stopped: ${typeof reason === 'string' ? reason : 'the run was cancelled'}`);
-    };
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      out.end();
-      const status: GateStatus =
-        code === 0 && !stoppedBecause ? 'passed' : code === gate.unavailableExitCode ? 'unavailable' : 'failed';
-      resolve({
-        gate: gate.name,
-        task: gate.task,
-        scope: options.scope,
-        status,
-        exitCode: code,
-        startedAt: startedAt.toISOString(),
-        durationMs: performance.now() - started,
-        log,
-        summary: stoppedBecause ?? summaryLine(tailText, status !== 'passed'),
-      });
-    });
+  const result = await runProjenTask(gate.task, {
+    env: options.env,
+    log,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
   });
+  const status: GateStatus =
+    result.exitCode === 0 && !result.stoppedBecause
+      ? 'passed'
+      : result.exitCode === gate.unavailableExitCode
+        ? 'unavailable'
+        : 'failed';
+  const summary =
+    result.stoppedBecause ??
+    (status === 'failed' ? failingTestsLine(gate, options.reportsDir) : undefined) ??
+    summaryLine(result.tail, status !== 'passed');
+  return {
+    gate: gate.name,
+    task: gate.task,
+    scope: options.scope,
+    status,
+    exitCode: result.exitCode,
+    startedAt: result.startedAt.toISOString(),
+    durationMs: result.durationMs,
+    log,
+    summary,
+  };
 }

@@ -1,3 +1,4 @@
+import { parseDurationMs } from '../../kit/durations';
 /**
  * The local engine's own settings: where its environments listen and how fast its clock runs.
  * Read once, from the engine's environment variables, and passed down as props.
@@ -77,15 +78,6 @@ export function parsePorts(text: string | undefined, defaults: LocalPorts = DEFA
   return { database, environments };
 }
 
-/** `3s`, `500ms`, `1.5s` or a plain number of milliseconds. */
-export function parseDurationMs(text: string, name: string): number {
-  const match = text.trim().match(/^(\d+(?:\.\d+)?)(ms|s|m)?$/);
-  if (!match) throw new Error(`${name}=${text} is not a duration (use e.g. 3s, 500ms, 2m)`);
-  const factor = match[2] === 's' ? 1_000 : match[2] === 'm' ? 60_000 : 1;
-  const ms = Number(match[1]) * factor;
-  if (ms <= 0) throw new Error(`${name}=${text} must be longer than zero`);
-  return ms;
-}
 
 export function localConfig(env: NodeJS.ProcessEnv = process.env, environments?: readonly string[]): LocalEngineConfig {
   const defaults = environments

@@ -107,3 +107,9 @@ export function preDeployWaves(plan: PipelinePlan): Wave[] {
   const stage = plan.stages.find((s) => s.name === 'pre-deploy');
   return stage ? wavesOf(stage.steps.filter((s): s is GateStep => s.kind === 'gate')) : [];
 }
+
+/** The last environment of the promotion order: where releases go live for users. */
+export function productionOf(plan: PipelinePlan): string {
+  const stages = environmentStages(plan);
+  return stages[stages.length - 1]?.name ?? 'prod';
+}

@@ -3,9 +3,9 @@ import {
   DEFAULT_LOCAL_MINUTE_MS,
   DEFAULT_PORTS,
   localConfig,
-  parseDurationMs,
   parsePorts,
 } from '../../../pipeline/local/run/local-config';
+import { parseDurationMs } from '../../../pipeline/kit/durations';
 
 describe('the local engine settings', () => {
   it('gives every environment and DynamoDB Local a fixed default port', () => {

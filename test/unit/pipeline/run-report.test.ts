@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { duration, renderRunReport, RunReportInput } from '../../../pipeline/local/report/run-report';
+import { duration } from '../../../pipeline/kit/durations';
+import { renderRunReport, RunReportInput } from '../../../pipeline/local/report/run-report';
 import { RunSummary } from '../../../pipeline/local/run/run-record';
 
 const run: RunSummary = {

@@ -1,0 +1,51 @@
+import * as path from 'node:path';
+import { PIPELINE } from '../../model';
+import { RELEASE_BUILD_DIR, runBuildTask, storeRelease } from '../release/release-build';
+import { ProgressTask } from './progress';
+import { RunContext } from './run-context';
+import { StageFailure } from './run-journal';
+import { runFolder } from './run-record';
+
+const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The build stage: runs the model's build task (or takes the release folder the run was given)
+ * and stores the release in the workspace under the run's release id.
+ */
+export async function buildStage(context: RunContext, task: ProgressTask): Promise<void> {
+  const { run, plan, options, journal } = context;
+  const startedAt = new Date();
+  const buildStep = plan.stages.find((s) => s.name === 'build')?.steps.find((s) => s.kind === 'build');
+  const buildTask = buildStep?.kind === 'build' ? buildStep.tasks.release : PIPELINE.build.release;
+  const log = path.join(runFolder(run.runId), 'logs', 'build.log');
+  const step = (status: 'passed' | 'failed', summary: string): void =>
+    journal.step({
+      id: 'build/build',
+      stage: 'build',
+      kind: 'build',
+      status,
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      summary,
+      task: buildTask,
+      log: options.releaseDir ? undefined : path.relative(runFolder(run.runId), log),
+    });
+  let summary: string;
+  try {
+    if (options.releaseDir) {
+      task.output = `using the release built in ${options.releaseDir}`;
+      storeRelease(path.resolve(options.releaseDir), run.release.id, run.release.commit);
+      summary = `release ${run.release.id} from ${options.releaseDir}`;
+    } else {
+      task.output = `npx projen ${buildTask}`;
+      await runBuildTask(buildTask, log, options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS, context.signal);
+      storeRelease(RELEASE_BUILD_DIR, run.release.id, run.release.commit);
+      summary = `release ${run.release.id} built by \`npx projen ${buildTask}\``;
+    }
+  } catch (err) {
+    step('failed', (err as Error).message);
+    throw new StageFailure(`build failed: ${(err as Error).message}`, 'failed');
+  }
+  step('passed', summary);
+  task.title = `build: ${summary}`;
+}
