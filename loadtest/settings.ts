@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_REGRESSION_TOLERANCE, RegressionTolerance } from './budget';
 import { DEFAULT_TIMING, LoadTiming } from './plan';
 import { ENDPOINTS, LOAD_PROFILE, LoadProfile, profileProblem } from './profile';
 import { parseDurationMs } from '../pipeline/kit/durations';
+import { readJsonFile } from '../pipeline/kit/json-file';
 import { GATE_INPUTS } from '../pipeline/model/contract';
 
 /**
@@ -97,18 +97,7 @@ const profileSchema = z.object({
 });
 
 export function readProfile(file: string): LoadProfile {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`cannot read the load profile ${file}: ${(err as Error).message}`);
-  }
-  const parsed = profileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${file} is not a load profile: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
-  }
-  const profile = parsed.data as LoadProfile;
+  const profile = readJsonFile(file, profileSchema, 'a load profile') as LoadProfile;
   const problem = profileProblem(profile);
   if (problem) throw new Error(`${file}: ${problem}`);
   return profile;

@@ -39,9 +39,8 @@ export class ServiceRelease extends Component {
     this.serveTask.spawn(this.bundleTask);
     this.serveTask.exec('tsx pipeline/local/cli/serve.ts', { receiveArgs: true });
 
-    // The build and local-run scripts are development tools: they may use esbuild and the pipeline's helpers.
+    // The build script is a development tool: it may use esbuild and the pipeline's kit.
     const eslint = javascript.Eslint.of(project);
     eslint?.allowDevDeps('**/service/build/**');
-    eslint?.allowDevDeps('**/service/local/**');
   }
 }

@@ -1,12 +1,13 @@
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { runMain } from '../pipeline/kit/cli';
-import { GATES } from '../pipeline/model/gates';
+import { readJsonFile } from '../pipeline/kit/json-file';
 import { reportDir } from '../pipeline/kit/reports';
+import { GATES } from '../pipeline/model/gates';
 import { PROJECT_ROOT } from '../pipeline/toolchain/paths';
 
 /** npm's advisory severities, lowest first. */
@@ -75,18 +76,7 @@ function readDecisions(file: string): z.infer<typeof Decisions> {
   if (!existsSync(file)) {
     throw new Error(`${file} is missing: create it with {"version": 1, "decisions": {}} (no decisions yet)`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = Decisions.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-  }
-  return parsed.data;
+  return readJsonFile(file, Decisions, 'a file of dependency decisions');
 }
 
 function bin(name: string): string {

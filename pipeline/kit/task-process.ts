@@ -32,6 +32,16 @@ export interface TaskProcessResult {
  * the log line by line with colour codes stripped, so the log reads the same in any viewer.
  */
 export function runProjenTask(task: string, options: TaskProcessOptions): Promise<TaskProcessResult> {
+  return runCommand('npx', ['projen', task, ...(options.args ?? [])], options);
+}
+
+/** Runs a command as `runProjenTask` runs a task (its own process group, a clean log, a timeout); `options.args` are ignored. */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: TaskProcessOptions,
+): Promise<TaskProcessResult> {
+  const what = [command, ...args].join(' ');
   mkdirSync(path.dirname(options.log), { recursive: true });
   const out = createWriteStream(options.log);
   const startedAt = new Date();
@@ -44,7 +54,7 @@ export function runProjenTask(task: string, options: TaskProcessOptions): Promis
     tail = (tail + clean).slice(-4_000);
   };
   return new Promise((resolve) => {
-    const child = spawn('npx', ['projen', task, ...(options.args ?? [])], {
+    const child = spawn(command, [...args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...options.env, FORCE_COLOR: '0', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +88,7 @@ export function runProjenTask(task: string, options: TaskProcessOptions): Promis
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       if (partial) write(partial);
-      if (error) write(`could not start \`npx projen ${task}\`: ${error.message}\n`);
+      if (error) write(`could not start \`${what}\`: ${error.message}\n`);
       out.end();
       resolve({
         exitCode,

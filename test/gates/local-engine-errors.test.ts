@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -15,13 +25,15 @@ import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
  */
 
 const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const ENGINE = path.join(PROJECT_ROOT, 'pipeline', 'local', 'main.ts');
+const ENGINE = path.join(PROJECT_ROOT, 'pipeline', 'local', 'cli', 'main.ts');
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'b2-engine-errors-'));
 let env: NodeJS.ProcessEnv = {};
 let ports: { database: number; dev: number; staging: number; prod: number };
 /** A release whose server exits as it starts, as a release with a broken start-up would. */
 const crashing = path.join(workspace, 'crashing-release');
+/** A release whose server module throws as it loads, as a release with a bad import or top-level code would. */
+const throwing = path.join(workspace, 'throwing-release');
 
 function engine(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -35,6 +47,24 @@ function engine(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ cod
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     child.on('close', (code) => resolve({ code, output }));
   });
+}
+
+/** Every file under a folder with a digest of its bytes: equal snapshots mean nothing was written. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (folder: string): void => {
+    for (const name of readdirSync(folder)) {
+      const file = path.join(folder, name);
+      const stat = statSync(file);
+      if (stat.isDirectory()) {
+        walk(file);
+      } else if (stat.isFile()) {
+        files[path.relative(dir, file)] = createHash('sha256').update(readFileSync(file)).digest('hex');
+      }
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return files;
 }
 
 /** Another program holding a port. */
@@ -58,6 +88,11 @@ beforeAll(async () => {
   writeFileSync(
     path.join(crashing, 'server', 'index.mjs'),
     "console.error('b2 server did not start: B2_SIGNING_KEYS is not valid JSON');\nprocess.exit(1);\n",
+  );
+  mkdirSync(path.join(throwing, 'server'), { recursive: true });
+  writeFileSync(
+    path.join(throwing, 'server', 'index.mjs'),
+    'const settings = {};\nsettings.table.name;\nexport const never = true;\n',
   );
 });
 
@@ -122,5 +157,51 @@ describe('the local engine, when it cannot run', () => {
     ) as { live?: unknown; candidate?: unknown };
     expect(state.live).toBeUndefined();
     expect(state.candidate).toBeUndefined();
+  });
+
+  it('ends the run with the error a release throws as its module loads, in one line and without stack frames', async () => {
+    const run = await engine([
+      'run',
+      '--allow-dirty',
+      '--only-gates',
+      'none',
+      '--minute',
+      '500ms',
+      '--release',
+      throwing,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(
+      /deploy to dev failed: the release did not start: .*exited before it was healthy: TypeError: Cannot read properties of undefined \(reading 'name'\) \(log: /,
+    );
+    expect(run.output).not.toMatch(/^\s+at /m);
+  });
+
+  it('refuses a run whose ports differ from where the environments run, before it builds or writes anything', async () => {
+    const before = snapshot(path.join(workspace, 'pipeline'));
+    expect(Object.keys(before).some((file) => file.startsWith(path.join('environments', 'dev')))).toBe(true);
+    const elsewhere = await freePort();
+    const run = await engine(release, {
+      B2_LOCAL_PORTS: `dynamodb=${ports.database},dev=${elsewhere},staging=${ports.staging},prod=${ports.prod}`,
+    });
+    expect(run.code).toBe(2);
+    expect(run.output).toMatch(
+      new RegExp(
+        `^error: environment dev is running on port ${ports.dev}, not the configured ${elsewhere}: stop the environments first .*B2_LOCAL_PORTS`,
+        'm',
+      ),
+    );
+    expect(snapshot(path.join(workspace, 'pipeline'))).toEqual(before);
+  });
+
+  it('refuses an unknown option in one line that lists the valid ones, and writes nothing', async () => {
+    const before = snapshot(path.join(workspace, 'pipeline'));
+    const run = await engine(['run', '--aprove', '--by', 'Ann', '--comment', 'ok']);
+    expect(run.code).toBe(2);
+    expect(run.output.trim()).toMatch(
+      /^error: Unknown option '--aprove'; valid options: .*--approve, --by <value>, --comment <value>/,
+    );
+    expect(run.output.trim().split('\n')).toHaveLength(1);
+    expect(snapshot(path.join(workspace, 'pipeline'))).toEqual(before);
   });
 });

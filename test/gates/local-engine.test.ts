@@ -18,7 +18,7 @@ import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
  */
 
 const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const ENGINE = path.join(PROJECT_ROOT, 'pipeline', 'local', 'main.ts');
+const ENGINE = path.join(PROJECT_ROOT, 'pipeline', 'local', 'cli', 'main.ts');
 /** One configured minute lasts a second here: prod's 5-minute bake takes 5 s. */
 const FAST_MINUTE = '1s';
 

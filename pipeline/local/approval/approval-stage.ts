@@ -82,11 +82,21 @@ export async function decideApproval(
   }
   if (!decision) {
     if (options.approve) {
-      decision = decisionOn(context, environment, evidence, 'approved', options.approve.by, options.approve.comment, 'flag');
+      decision = decisionOn(
+        context,
+        environment,
+        evidence,
+        'approved',
+        options.approve.by,
+        options.approve.comment,
+        'flag',
+      );
     } else if (options.interactive) {
       context.log(`\n${renderEvidence(evidence)}\n`);
       const answer = await askForDecision(environment);
-      if (answer) decision = decisionOn(context, environment, evidence, answer.decision, answer.by, answer.comment, 'terminal');
+      if (answer) {
+        decision = decisionOn(context, environment, evidence, answer.decision, answer.by, answer.comment, 'terminal');
+      }
     }
     if (decision) recordDecision(workspace.approvals(), decision);
   }

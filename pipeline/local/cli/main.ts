@@ -1,10 +1,10 @@
+import { environmentNames, status, stop } from './environment-commands';
+import { installHook, removeHook } from './git-hook';
 import { runMain, parseCommandLine } from '../../kit/cli';
 import { parseDurationMs } from '../../kit/durations';
 import { localConfig } from '../run/local-config';
 import { parseOnlyGates } from '../run/local-plan';
 import { PipelineRun, RunOptions } from '../run/pipeline-run';
-import { environmentNames, status, stop } from './environment-commands';
-import { installHook, removeHook } from './git-hook';
 
 /**
  * The local engine's command line (the `pipeline*` and `env:*` projen tasks run it):
@@ -22,7 +22,7 @@ import { installHook, removeHook } from './git-hook';
  * 75 waiting for an approval (`EXIT_CODE` in run-summary.ts).
  */
 
-const USAGE = 'usage: main.ts <run|approve|reject|resume|status|stop|hook> [options] (see pipeline/local/main.ts)';
+const USAGE = 'usage: main.ts <run|approve|reject|resume|status|stop|hook> [options] (see pipeline/local/cli/main.ts)';
 
 const OPTIONS = {
   'allow-dirty': { type: 'boolean' },

@@ -1,17 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runMain } from '../../kit/cli';
-import { DynamoDbLocal } from '../environments/dynamodb-local';
-import { portIsFree } from '../environments/free-port';
-import { ReleaseProcess } from '../release/release-process';
-import { workspaceDir } from '../../kit/workspace';
 import { DEFAULT_RELEASE_DIR, ReleaseManifest } from '../../../service/build/bundle';
 import { newSigningKeysDocument, parseSigningKeysDocument } from '../../../service/src/auth/signing-keys';
 import { ensureTable } from '../../../service/src/data/create-table';
 import { createDynamoDbClient } from '../../../service/src/data/dynamodb';
 import { tableName } from '../../../service/src/data/table-design';
 import { SETTING } from '../../../service/src/settings';
+import { runMain } from '../../kit/cli';
+import { workspaceDir } from '../../kit/workspace';
+import { DynamoDbLocal } from '../environments/dynamodb-local';
+import { portIsFree } from '../environments/free-port';
+import { ReleaseProcess } from '../release/release-process';
 
 /**
  * `npx projen serve -- --environment dev --port 8080`: one environment of B2 on this machine.

@@ -1,5 +1,5 @@
-import type { RollbackTriggers as ModelTriggers } from '../../model';
 import { MetricsSnapshot } from './release-metrics';
+import type { RollbackTriggers as ModelTriggers } from '../../model';
 
 /**
  * When a new release is rolled back locally: the model's rollback triggers, read per (local)

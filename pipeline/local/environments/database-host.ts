@@ -1,8 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runMain } from '../../kit/cli';
 import { DynamoDbLocal } from './dynamodb-local';
+import { runMain } from '../../kit/cli';
 import { workspace } from '../../kit/workspace';
 
 /**

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DatabaseState, databaseLogFile, databaseStateFile } from './database-host';
-import { tail } from '../release/release-process';
-import { workspace } from '../../kit/workspace';
 import { ensureTable } from '../../../service/src/data/create-table';
 import { createDynamoDbClient } from '../../../service/src/data/dynamodb';
 import { tableName } from '../../../service/src/data/table-design';
+import { workspace } from '../../kit/workspace';
 import { PROJECT_ROOT } from '../../toolchain/paths';
+import { tail } from '../release/release-process';
 
 const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const HOST_SCRIPT = path.join(__dirname, 'database-host.ts');

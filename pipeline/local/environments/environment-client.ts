@@ -11,9 +11,9 @@ import {
   hostStateFile,
 } from './environment-host';
 import { MetricsSnapshot } from './release-metrics';
-import { Release, tail } from '../release/release-process';
 import { workspace } from '../../kit/workspace';
 import { PROJECT_ROOT } from '../../toolchain/paths';
+import { Release, tail } from '../release/release-process';
 
 const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const HOST_SCRIPT = path.join(__dirname, 'environment-host.ts');

@@ -5,10 +5,10 @@ import { parseArgs } from 'node:util';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { runMain } from '../../kit/cli';
-import { Release, ReleaseProcess } from '../release/release-process';
 import { TrafficFront } from './traffic-front';
+import { runMain } from '../../kit/cli';
 import { workspace } from '../../kit/workspace';
+import { Release, ReleaseProcess } from '../release/release-process';
 
 /**
  * One local environment, kept running between pipeline runs: the front on the environment's

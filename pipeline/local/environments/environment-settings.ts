@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { workspace } from '../../kit/workspace';
 import { newSigningKeysDocument, parseSigningKeysDocument } from '../../../service/src/auth/signing-keys';
 import { tableName } from '../../../service/src/data/table-design';
 import { SETTING } from '../../../service/src/settings';
+import { workspace } from '../../kit/workspace';
 
 export interface EnvironmentSettingsProps {
   readonly environment: string;

@@ -1,7 +1,7 @@
 import { LocalDatabase } from './database';
 import { EnvironmentClient } from './environment-client';
-import { environmentSettings } from './environment-settings';
 import { EnvironmentState } from './environment-host';
+import { environmentSettings } from './environment-settings';
 
 /** An environment as the engine brings it up: its name and the token issuer and audience its config gives it. */
 export interface EnvironmentToStart {
@@ -32,7 +32,9 @@ export class LocalEnvironments {
     if (!client) {
       const port = this.ports.environments[environment];
       if (!port) {
-        throw new Error(`no port is configured for environment ${environment}: set B2_LOCAL_PORTS=${environment}=<port>`);
+        throw new Error(
+          `no port is configured for environment ${environment}: set B2_LOCAL_PORTS=${environment}=<port>`,
+        );
       }
       client = new EnvironmentClient(environment, port);
       this.clients.set(environment, client);

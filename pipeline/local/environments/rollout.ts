@@ -1,10 +1,10 @@
 import { AlarmWatch, Breach, RollbackTriggers, tooThinToJudge } from './alarms';
 import { EnvironmentClient, RollbackResult } from './environment-client';
 import { EnvironmentState } from './environment-host';
-import { DeploymentRecord } from '../report/history';
-import { Release } from '../release/release-process';
 import { shiftSteps } from './traffic-shift';
 import type { TrafficShift } from '../../model';
+import { Release } from '../release/release-process';
+import { DeploymentRecord } from '../report/history';
 
 /** What failed the environment's verify gates; undefined when they all passed. */
 export type VerifyOutcome = string | undefined;

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { runProjenTask } from '../../kit/task-process';
 import * as path from 'node:path';
 import { Release } from './release-process';
+import { runProjenTask } from '../../kit/task-process';
 import { workspace } from '../../kit/workspace';
 import { PROJECT_ROOT } from '../../toolchain/paths';
 

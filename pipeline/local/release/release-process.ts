@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { freePort } from '../environments/free-port';
 import { SETTING } from '../../../service/src/settings';
+import { freePort } from '../environments/free-port';
 
 /** One release folder: what the `bundle` task builds, copied under the run's releases. */
 export interface Release {
@@ -29,6 +29,25 @@ export function tail(file: string, lines = 5): string {
   return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
 }
 
+/** `Error: boom`, `TypeError [ERR_X]: …`, `SyntaxError: …`: the line Node prints for an uncaught error. */
+const THROWN = /^(?:Uncaught )?[A-Z]\w*(?:Error|Exception)(?: \[[A-Z0-9_]+\])?: .+/;
+/** What Node prints around it that says nothing about the cause. */
+const NOISE = /^(?:at |Node\.js v\d|\^+$|file:\/\/|node:internal|\{$|\}$)/;
+
+/**
+ * Why a server stopped as it started, in one line, from what it printed: the error Node names
+ * when a module throws as it loads (not the stack frames after it), or else its last line that
+ * is not a stack frame.
+ */
+export function startupCause(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const thrown = lines.filter((line) => THROWN.test(line)).pop();
+  return thrown ?? lines.filter((line) => !NOISE.test(line)).pop() ?? 'it printed nothing';
+}
+
 /**
  * A release's plain-Node server running on a loopback port: the traffic front's upstream in the
  * local engine, the server of `npx projen serve`, and the environments of the gate tests.
@@ -37,6 +56,8 @@ export class ReleaseProcess {
   readonly release: Release;
   private child?: ChildProcess;
   private exited = false;
+  /** Where this start's output begins in a log that earlier starts appended to. */
+  private logStart = 0;
   port = 0;
 
   constructor(private readonly props: ReleaseProcessProps) {
@@ -64,6 +85,7 @@ export class ReleaseProcess {
     if (this.props.logFile) {
       mkdirSync(path.dirname(this.props.logFile), { recursive: true });
       log = openSync(this.props.logFile, 'a');
+      this.logStart = fstatSync(log).size;
     }
     this.child = spawn(process.execPath, [entry], {
       env: {
@@ -84,10 +106,12 @@ export class ReleaseProcess {
     await this.waitHealthy(this.props.healthTimeoutMs ?? 30_000);
   }
 
-  /** Where to read what the server said: its log's last lines, or the terminal above. */
+  /** Why it stopped, in one line, and where to read all it said: its log, or the terminal above. */
   private output(): string {
     const file = this.props.logFile;
-    return file ? `${tail(file, 3)} (log: ${file})` : 'its output is above';
+    if (!file) return 'its output is above';
+    const said = existsSync(file) ? readFileSync(file, 'utf8').slice(this.logStart) : '';
+    return `${startupCause(said)} (log: ${file})`;
   }
 
   private async waitHealthy(timeoutMs: number): Promise<void> {

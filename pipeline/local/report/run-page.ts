@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { GateName, GATES, LOAD_GATES } from '../../model';
 import { DeliveryMetrics } from './history';
 import { renderRunReport, TrendPoint } from './run-report';
 import { loadResults, securityFindings } from './run-results';
+import { GateName, GATES, LOAD_GATES } from '../../model';
 import { readSummary, reportFile, runFolder, runIds, RunSummary } from '../run/run-record';
 
 /** Earlier runs' load results, oldest first, for the trend. */

@@ -1,7 +1,7 @@
-import { escapeHtml } from '../../kit/html';
-import { duration } from '../../kit/durations';
 import { DeliveryMetrics } from './history';
 import { GateFindings, LoadResult } from './run-results';
+import { duration } from '../../kit/durations';
+import { escapeHtml } from '../../kit/html';
 import { RunSummary, StepResult } from '../run/run-record';
 
 /**
@@ -34,7 +34,6 @@ export interface RunReportInput {
 }
 
 const escape = escapeHtml;
-
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 const ms = (x: number): string => `${x.toFixed(1)} ms`;

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { PIPELINE } from '../../model';
-import { RELEASE_BUILD_DIR, runBuildTask, storeRelease } from '../release/release-build';
 import { ProgressTask } from './progress';
 import { RunContext } from './run-context';
 import { StageFailure } from './run-journal';
 import { runFolder } from './run-record';
+import { PIPELINE } from '../../model';
+import { RELEASE_BUILD_DIR, runBuildTask, storeRelease } from '../release/release-build';
 
 const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
 

@@ -1,10 +1,10 @@
-import { duration } from '../../kit/durations';
-import { rollout, RolloutOutcome } from '../environments/rollout';
 import { runWaves } from './gate-waves';
 import { EnvironmentStage } from './local-plan';
 import { ProgressTask } from './progress';
 import { RunContext } from './run-context';
 import { StageFailure } from './run-journal';
+import { duration } from '../../kit/durations';
+import { rollout, RolloutOutcome } from '../environments/rollout';
 
 /** How a rollback went, in the words of the run's last line and the deploy step. */
 function rollbackText(outcome: RolloutOutcome): string {
@@ -48,11 +48,14 @@ export async function deployStage(context: RunContext, stage: EnvironmentStage, 
     status: outcome.outcome === 'promoted' ? 'promoted' : outcome.outcome === 'rolled-back' ? 'rolled-back' : 'failed',
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
-    summary: outcome.outcome === 'promoted' ? `${outcome.releaseId} live on ${client.url}` : `${outcome.reason}${rolledBack}`,
+    summary:
+      outcome.outcome === 'promoted' ? `${outcome.releaseId} live on ${client.url}` : `${outcome.reason}${rolledBack}`,
   });
   if (outcome.outcome === 'rolled-back') {
     throw new StageFailure(`rolled back in ${stage.name}: ${outcome.reason}${rolledBack}`, 'rolled-back');
   }
-  if (outcome.outcome !== 'promoted') throw new StageFailure(`deploy to ${stage.name} failed: ${outcome.reason}`, 'failed');
+  if (outcome.outcome !== 'promoted') {
+    throw new StageFailure(`deploy to ${stage.name} failed: ${outcome.reason}`, 'failed');
+  }
   task.title = `${stage.name}: ${outcome.releaseId} live on ${client.url}`;
 }

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
+import { productionOf } from './local-plan';
+import { RunContext } from './run-context';
+import { EXIT_CODE, reportFile, runFolder, RunSummary, writeSummary } from './run-record';
 import { duration } from '../../kit/durations';
 import { workspace } from '../../kit/workspace';
 import { appendRun, deliveryMetrics, DeliveryMetrics, readRuns } from '../report/history';
 import { writeRunPage } from '../report/run-page';
-import { productionOf } from './local-plan';
-import { RunContext } from './run-context';
-import { EXIT_CODE, reportFile, runFolder, RunSummary, writeSummary } from './run-record';
 
 const EXIT_CODE_OF: Record<RunSummary['outcome'], number> = {
   promoted: EXIT_CODE.promoted,
@@ -32,7 +32,9 @@ function closingLines(context: RunContext, delivery: DeliveryMetrics, production
   }
   const failed = run.steps.filter((s) => (s.status === 'failed' || s.status === 'unavailable') && !waived.has(s.id));
   for (const step of failed) {
-    lines.push(`  ✖ ${step.id}: ${step.summary}${step.log ? ` (log: ${path.join(runFolder(run.runId), step.log)})` : ''}`);
+    lines.push(
+      `  ✖ ${step.id}: ${step.summary}${step.log ? ` (log: ${path.join(runFolder(run.runId), step.log)})` : ''}`,
+    );
   }
   if (run.outcome === 'failed' || run.outcome === 'rolled-back') {
     lines.push('  next: fix what failed, commit, and run `npx projen pipeline` again');

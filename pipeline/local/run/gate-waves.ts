@@ -1,14 +1,13 @@
 import * as path from 'node:path';
-import { GateStep } from '../../model';
-import { couldNotCheck } from '../report/run-results';
 import { localGateEnvironment } from './gate-inputs';
 import { runGate } from './gate-runner';
-import { Wave } from './local-plan';
+import { Wave, productionOf } from './local-plan';
 import { ProgressTask, runSideBySide } from './progress';
 import { RunContext } from './run-context';
 import { reportsOf, runFolder } from './run-record';
 import { workspace } from '../../kit/workspace';
-import { productionOf } from './local-plan';
+import { GateStep } from '../../model';
+import { couldNotCheck } from '../report/run-results';
 
 /** What a gate process is told: the inputs its contract declares, from this run and the environment it checks. */
 function gateEnv(context: RunContext, step: GateStep, scope: string): Record<string, string> {

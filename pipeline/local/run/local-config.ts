@@ -78,7 +78,6 @@ export function parsePorts(text: string | undefined, defaults: LocalPorts = DEFA
   return { database, environments };
 }
 
-
 export function localConfig(env: NodeJS.ProcessEnv = process.env, environments?: readonly string[]): LocalEngineConfig {
   const defaults = environments
     ? {

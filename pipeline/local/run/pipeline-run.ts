@@ -1,15 +1,6 @@
 import { existsSync, renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { workspace } from '../../kit/workspace';
-import { GateName, PIPELINE, PipelinePlan, planFor } from '../../model';
-import { probe } from '../../toolchain/probe';
-import { ToolName } from '../../toolchain/versions';
-import { awaitingApprovalLines, decideApproval, recordCommandDecision } from '../approval/approval-stage';
-import { Decision } from '../approval/approvals';
-import { LocalEnvironments } from '../environments/local-environments';
-import { describeShift } from '../environments/traffic-shift';
-import { pruneReleases } from '../release/release-build';
 import { buildStage } from './build-stage';
 import { deployStage } from './deploy-stage';
 import { finishRun } from './finish';
@@ -19,8 +10,25 @@ import { ProgressItem, ProgressTask, runWithProgress } from './progress';
 import { promoteBaselines } from './promote-baselines';
 import { RunContext, RunOptions } from './run-context';
 import { RunJournal, StageFailure } from './run-journal';
-import { acquireRunLock, EXIT_CODE, latestAwaitingRun, newRunId, readSummary, runFolder, RunSummary } from './run-record';
+import {
+  acquireRunLock,
+  EXIT_CODE,
+  latestAwaitingRun,
+  newRunId,
+  readSummary,
+  runFolder,
+  RunSummary,
+} from './run-record';
 import { currentSource } from './source';
+import { workspace } from '../../kit/workspace';
+import { GateName, PIPELINE, PipelinePlan, planFor } from '../../model';
+import { probe } from '../../toolchain/probe';
+import { ToolName } from '../../toolchain/versions';
+import { awaitingApprovalLines, decideApproval, recordCommandDecision } from '../approval/approval-stage';
+import { Decision } from '../approval/approvals';
+import { LocalEnvironments } from '../environments/local-environments';
+import { describeShift } from '../environments/traffic-shift';
+import { pruneReleases } from '../release/release-build';
 
 export type { RunOptions } from './run-context';
 
@@ -169,7 +177,12 @@ export class PipelineRun {
     const unlock = acquireRunLock(run.runId);
     try {
       const { plan } = PipelineRun.planOf(run.onlyGates as GateName[] | undefined);
-      const engine = new PipelineRun(run, plan, { ...options, config: { ports: run.ports, minuteMs: run.minuteMs } }, log);
+      const engine = new PipelineRun(
+        run,
+        plan,
+        { ...options, config: { ports: run.ports, minuteMs: run.minuteMs } },
+        log,
+      );
       try {
         await recordCommandDecision(engine.context, environment, verdict, by, comment);
         if (verdict === 'approved') {
@@ -228,10 +241,14 @@ export class PipelineRun {
       if (first) {
         const waves = preDeployWaves(plan);
         batch.push(
-          item(`pre-deploy (${waves.flat().length} gates, ${this.context.parallelism} at a time)`, 'pre-deploy', async (task) => {
-            const failure = await runWaves(this.context, task, waves, 'pre-deploy', this.abort.signal);
-            if (failure) throw new StageFailure(failure, 'failed');
-          }),
+          item(
+            `pre-deploy (${waves.flat().length} gates, ${this.context.parallelism} at a time)`,
+            'pre-deploy',
+            async (task) => {
+              const failure = await runWaves(this.context, task, waves, 'pre-deploy', this.abort.signal);
+              if (failure) throw new StageFailure(failure, 'failed');
+            },
+          ),
         );
       }
       for (const stage of stages.filter((s) => !done(s.name))) {
@@ -241,7 +258,11 @@ export class PipelineRun {
           const decision = await decideApproval(this.context, stage);
           if (decision === 'awaiting') return this.stopAtApproval(stage);
           if (decision === 'rejected') {
-            return finishRun(this.context, 'rejected', `the deploy to ${stage.name} was rejected: ${stage.name} was not touched`);
+            return finishRun(
+              this.context,
+              'rejected',
+              `the deploy to ${stage.name} was rejected: ${stage.name} was not touched`,
+            );
           }
         }
         batch.push(

@@ -26,6 +26,10 @@ export async function runWithProgress(tasks: readonly ProgressItem[]): Promise<v
 }
 
 /** Runs tasks side by side, at most `concurrent` at once, under a parent task; every task runs even if one fails. */
-export async function runSideBySide(parent: ProgressTask, tasks: readonly ProgressItem[], concurrent: number): Promise<void> {
+export async function runSideBySide(
+  parent: ProgressTask,
+  tasks: readonly ProgressItem[],
+  concurrent: number,
+): Promise<void> {
   await parent.newListr<Ctx>([...tasks], { concurrent, exitOnError: false }).run();
 }

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { runProjenTask } from '../../kit/task-process';
-import { workspace } from '../../kit/workspace';
-import { loadResults } from '../report/run-results';
 import { productionOf } from './local-plan';
 import { RunContext } from './run-context';
 import { reportsOf, runFolder } from './run-record';
+import { runProjenTask } from '../../kit/task-process';
+import { workspace } from '../../kit/workspace';
+import { loadResults } from '../report/run-results';
 
 /** The task that moves a baseline: the only thing that does, on every engine. */
 const PROMOTE_BASELINE_TASK = 'load:promote-baseline';
@@ -30,7 +30,9 @@ export async function promoteBaselines(context: RunContext): Promise<void> {
     signal: context.signal,
   });
   if (result.exitCode !== 0 || result.stoppedBecause) {
-    context.log(`⚠ the load baselines were not moved (${result.stoppedBecause ?? `exit code ${result.exitCode}`}); log: ${log}`);
+    context.log(
+      `⚠ the load baselines were not moved (${result.stoppedBecause ?? `exit code ${result.exitCode}`}); log: ${log}`,
+    );
     return;
   }
   for (const loaded of passed) {

@@ -1,8 +1,8 @@
-import { GateName, PipelinePlan } from '../../model';
-import { LocalEnvironments } from '../environments/local-environments';
 import { LocalEngineConfig } from './local-config';
 import { RunJournal } from './run-journal';
 import { RunSummary } from './run-record';
+import { GateName, PipelinePlan } from '../../model';
+import { LocalEnvironments } from '../environments/local-environments';
 
 export interface RunOptions {
   readonly config: LocalEngineConfig;

@@ -27,7 +27,12 @@ export class RunJournal {
   async stage(name: string, body: () => Promise<void>): Promise<void> {
     const startedAt = new Date();
     const record = (status: StageResult['status']): void => {
-      this.run.stages.push({ name, status, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() });
+      this.run.stages.push({
+        name,
+        status,
+        startedAt: startedAt.toISOString(),
+        durationMs: Date.now() - startedAt.getTime(),
+      });
       writeSummary(this.run);
     };
     try {

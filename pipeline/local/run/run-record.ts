@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { GateStatus } from './gate-runner';
+import { workspace, workspaceDir } from '../../kit/workspace';
 import { Decision } from '../approval/approvals';
 import { alive } from '../environments/database';
-import { GateStatus } from './gate-runner';
-import { RunOutcome } from '../report/history';
 import { RolloutOutcome } from '../environments/rollout';
-import { workspace, workspaceDir } from '../../kit/workspace';
+import { RunOutcome } from '../report/history';
 
 /**
  * `summary.json` of a run: everything the run did, written as it goes. It is the run's

@@ -137,7 +137,7 @@ describe('the release bundle', () => {
       url = `http://127.0.0.1:${port}`;
       serve = spawn(
         process.execPath,
-        [TSX_CLI, 'service/local/serve.ts', '--', '--environment', 'dev', '--port', String(port), '--in-memory'].concat(
+        [TSX_CLI, 'pipeline/local/cli/serve.ts', '--', '--environment', 'dev', '--port', String(port), '--in-memory'].concat(
           ['--release', releaseDir],
         ),
         { cwd: PROJECT_ROOT, env: { ...process.env, B2_PIPELINE_DIR: workspace }, stdio: ['ignore', 'pipe', 'pipe'] },
