@@ -8,9 +8,10 @@ import { BackupCopyStack } from './stacks/backup-copy-stack';
 import { DataStack } from './stacks/data-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { WebStack } from './stacks/web-stack';
+import { DEFAULT_RELEASE_DIR, RELEASE_PARTS } from '../service/build/release';
 
 /** Where the `bundle` task writes the release. */
-export const RELEASE_DIR = path.resolve(__dirname, '..', 'dist', 'release');
+export const RELEASE_DIR = DEFAULT_RELEASE_DIR;
 
 /** The built release a stage deploys: one folder per deployable. */
 export interface ReleaseAssets {
@@ -24,7 +25,11 @@ export interface ReleaseAssets {
 
 /** The release folders under `dir` (by default the `bundle` task's output). */
 export function releaseAssets(dir: string = RELEASE_DIR): ReleaseAssets {
-  return { lambda: path.join(dir, 'lambda'), rotation: path.join(dir, 'rotation'), web: path.join(dir, 'web') };
+  return {
+    lambda: path.join(dir, RELEASE_PARTS.lambda),
+    rotation: path.join(dir, RELEASE_PARTS.rotation),
+    web: path.join(dir, RELEASE_PARTS.web),
+  };
 }
 
 export interface ServiceStageProps extends Omit<StageProps, 'env'> {

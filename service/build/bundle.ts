@@ -1,17 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { DEFAULT_RELEASE_DIR, ReleaseManifest, writeReleaseManifest } from './release';
 import { runMain } from '../../pipeline/kit/cli';
 import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
-
-/** What the release records about itself; the CDK app and the local engine read it. */
-export interface ReleaseManifest {
-  readonly commit: string;
-  readonly builtAt: string;
-  /** True when the working tree had uncommitted changes: the bundles are not exactly `commit`. */
-  readonly dirty: boolean;
-}
 
 /** Each deployable of the release: its folder under the release, and the module it is built from. */
 export const RELEASE_BUNDLES = {
@@ -24,9 +17,6 @@ export const RELEASE_BUNDLES = {
 } as const;
 
 export type ReleaseBundle = keyof typeof RELEASE_BUNDLES;
-
-/** Where `npx projen bundle` writes the release (`stages/service-stage.ts` RELEASE_DIR reads it). */
-export const DEFAULT_RELEASE_DIR = path.join(PROJECT_ROOT, 'dist', 'release');
 
 /**
  * The oldest Node the bundles run on: Node 20 runs the local environments, Node 22 the Lambda
@@ -77,7 +67,7 @@ export async function bundleRelease(props: BundleProps): Promise<ReleaseManifest
     logLevel: 'warning',
   });
   const manifest: ReleaseManifest = { commit: props.commit, builtAt: new Date().toISOString(), dirty: props.dirty };
-  writeFileSync(path.join(props.outDir, 'release.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeReleaseManifest(props.outDir, manifest);
   return manifest;
 }
 

@@ -1,13 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { DEFAULT_RELEASE_DIR, ReleaseManifest } from '../../../service/build/bundle';
+import { DEFAULT_RELEASE_DIR, readRelease, RELEASE_PARTS } from '../../../service/build/release';
 import { newSigningKeysDocument, parseSigningKeysDocument } from '../../../service/src/auth/signing-keys';
 import { ensureTable } from '../../../service/src/data/create-table';
 import { createDynamoDbClient } from '../../../service/src/data/dynamodb';
 import { tableName } from '../../../service/src/data/table-design';
 import { SETTING } from '../../../service/src/settings';
-import { runMain } from '../../kit/cli';
+import { parseCommandLine, runMain } from '../../kit/cli';
 import { workspaceDir } from '../../kit/workspace';
 import { DynamoDbLocal } from '../environments/dynamodb-local';
 import { portIsFree } from '../environments/free-port';
@@ -38,16 +37,13 @@ interface ServeOptions {
 
 function options(): ServeOptions {
   // `npx projen serve -- --port 8080` hands the script the `--` too.
-  const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
-  const { values } = parseArgs({
-    args,
-    options: {
-      environment: { type: 'string', default: 'dev' },
-      port: { type: 'string', default: '8080' },
-      'in-memory': { type: 'boolean', default: false },
-      release: { type: 'string', default: DEFAULT_RELEASE_DIR },
-    },
+  const { values, positionals } = parseCommandLine(process.argv.slice(2), {
+    environment: { type: 'string', default: 'dev' },
+    port: { type: 'string', default: '8080' },
+    'in-memory': { type: 'boolean', default: false },
+    release: { type: 'string', default: DEFAULT_RELEASE_DIR },
   });
+  if (positionals.length > 0) throw new Error(`unexpected arguments: ${positionals.join(' ')}; ${USAGE}`);
   const port = Number(values.port);
   if (!ENVIRONMENT_NAME.test(values.environment)) {
     throw new Error(`'${values.environment}' is not an environment name (dev, staging, prod): ${USAGE}`);
@@ -61,14 +57,6 @@ function options(): ServeOptions {
     inMemory: values['in-memory'],
     releaseDir: path.resolve(values.release),
   };
-}
-
-function readRelease(dir: string): ReleaseManifest {
-  const manifest = path.join(dir, 'release.json');
-  if (!existsSync(manifest) || !existsSync(path.join(dir, 'server', 'index.mjs'))) {
-    throw new Error(`the release is not built in ${dir}: run \`npx projen bundle\``);
-  }
-  return JSON.parse(readFileSync(manifest, 'utf8')) as ReleaseManifest;
 }
 
 /** The environment's signing keys, made on its first run and kept (owner-only) for the next. */
@@ -86,8 +74,8 @@ async function main(): Promise<number> {
       `port ${port} is in use by another program: stop it, or run \`npx projen serve -- --port <another>\``,
     );
   }
-  const release = readRelease(releaseDir);
-  const webDir = path.join(releaseDir, 'web');
+  const release = readRelease(releaseDir, ['server']);
+  const webDir = path.join(releaseDir, RELEASE_PARTS.web);
   if (!existsSync(path.join(webDir, 'index.html'))) {
     console.warn(`the web front end is not built (${webDir}): serving the API only; \`npx projen bundle\` builds it`);
   }

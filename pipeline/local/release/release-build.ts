@@ -1,14 +1,9 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Release } from './release-process';
+import { RELEASE_PARTS } from '../../../service/build/release';
 import { runProjenTask } from '../../kit/task-process';
 import { workspace } from '../../kit/workspace';
-import { PROJECT_ROOT } from '../../toolchain/paths';
-
-/** Where the build task leaves the release: the server bundle and the web build side by side. */
-export const RELEASE_BUILD_DIR = path.join(PROJECT_ROOT, 'dist', 'release');
-/** What makes a folder a release the environments can run. */
-export const RELEASE_ENTRY = path.join('server', 'index.mjs');
 
 /** Runs the model's build task, the same `npx projen <task>` the other engines run. */
 export async function runBuildTask(task: string, log: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -25,8 +20,10 @@ export async function runBuildTask(task: string, log: string, timeoutMs: number,
  * release that no later build can change under them.
  */
 export function storeRelease(from: string, id: string, commit: string): Release {
-  if (!existsSync(path.join(from, RELEASE_ENTRY))) {
-    throw new Error(`${from} is not a release: it has no ${RELEASE_ENTRY} (build it with \`npx projen bundle\`)`);
+  if (!existsSync(path.join(from, RELEASE_PARTS.server))) {
+    throw new Error(
+      `${from} is not a release: it has no ${RELEASE_PARTS.server} (build it with \`npx projen bundle\`)`,
+    );
   }
   const dir = path.join(workspace.releases(), id);
   rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { RELEASE_PARTS } from '../../../service/build/release';
 import { SETTING } from '../../../service/src/settings';
 import { freePort } from '../environments/free-port';
 
@@ -78,7 +79,7 @@ export class ReleaseProcess {
 
   /** Starts the server and resolves once `/health` answers 200 with this release's commit. */
   async start(onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => {}): Promise<void> {
-    const entry = path.join(this.props.release.dir, 'server', 'index.mjs');
+    const entry = path.join(this.props.release.dir, RELEASE_PARTS.server);
     if (!existsSync(entry)) throw new Error(`release ${this.release.id} has no server bundle at ${entry}`);
     this.port = this.props.port ?? (await freePort());
     let log: number | undefined;

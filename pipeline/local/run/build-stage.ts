@@ -3,8 +3,9 @@ import { ProgressTask } from './progress';
 import { RunContext } from './run-context';
 import { StageFailure } from './run-journal';
 import { runFolder } from './run-record';
+import { DEFAULT_RELEASE_DIR } from '../../../service/build/release';
 import { PIPELINE } from '../../model';
-import { RELEASE_BUILD_DIR, runBuildTask, storeRelease } from '../release/release-build';
+import { runBuildTask, storeRelease } from '../release/release-build';
 
 const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
 
@@ -39,7 +40,7 @@ export async function buildStage(context: RunContext, task: ProgressTask): Promi
     } else {
       task.output = `npx projen ${buildTask}`;
       await runBuildTask(buildTask, log, options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS, context.signal);
-      storeRelease(RELEASE_BUILD_DIR, run.release.id, run.release.commit);
+      storeRelease(DEFAULT_RELEASE_DIR, run.release.id, run.release.commit);
       summary = `release ${run.release.id} built by \`npx projen ${buildTask}\``;
     }
   } catch (err) {

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../pipeline/local/environments/free-port';
 import { PROJECT_ROOT } from '../../../pipeline/toolchain/paths';
-import { bundleRelease, ReleaseManifest } from '../../../service/build/bundle';
+import { bundleRelease } from '../../../service/build/bundle';
+import { ReleaseManifest } from '../../../service/build/release';
 import { newSigningKeysDocument } from '../../../service/src/auth/signing-keys';
 import { SETTING } from '../../../service/src/settings';
 import { useDynamoDbLocal } from '../../harness/dynamodb-local';
@@ -137,9 +138,16 @@ describe('the release bundle', () => {
       url = `http://127.0.0.1:${port}`;
       serve = spawn(
         process.execPath,
-        [TSX_CLI, 'pipeline/local/cli/serve.ts', '--', '--environment', 'dev', '--port', String(port), '--in-memory'].concat(
-          ['--release', releaseDir],
-        ),
+        [
+          TSX_CLI,
+          'pipeline/local/cli/serve.ts',
+          '--',
+          '--environment',
+          'dev',
+          '--port',
+          String(port),
+          '--in-memory',
+        ].concat(['--release', releaseDir]),
         { cwd: PROJECT_ROOT, env: { ...process.env, B2_PIPELINE_DIR: workspace }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       serve.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
