@@ -2,9 +2,8 @@ import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { runMain } from '../pipeline/kit/cli';
+import { parseCommandLine, runMain } from '../pipeline/kit/cli';
 import { readJsonFile } from '../pipeline/kit/json-file';
 import { reportDir } from '../pipeline/kit/reports';
 import { GATES } from '../pipeline/model/gates';
@@ -297,13 +296,11 @@ export function describeBlocking(advisory: UnresolvedAdvisory): string {
  * service could not be reached (never a pass), 2 on any other error.
  */
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      'audit-level': { type: 'string', default: 'high' },
-      project: { type: 'string', default: PROJECT_ROOT },
-      registry: { type: 'string' },
-      decisions: { type: 'string' },
-    },
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    'audit-level': { type: 'string', default: 'high' },
+    project: { type: 'string', default: PROJECT_ROOT },
+    registry: { type: 'string' },
+    decisions: { type: 'string' },
   });
   const auditLevel = values['audit-level'] as AuditLevel;
   if (!AUDIT_LEVELS.includes(auditLevel)) {

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { runMain } from '../pipeline/kit/cli';
+import { parseCommandLine, runMain } from '../pipeline/kit/cli';
 import { JunitTestCase, renderJunit } from '../pipeline/kit/junit';
 import { reportDir } from '../pipeline/kit/reports';
 import { PROJECT_ROOT } from '../pipeline/toolchain/paths';
@@ -176,9 +175,8 @@ export function renderSastJunit(result: SastResult, blockingSeverity: Severity, 
 
 /** `sast [--severity WARNING] <folder>...`: exit 0 when nothing blocks, 1 on a blocking finding. */
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    options: { severity: { type: 'string', default: 'WARNING' } },
-    allowPositionals: true,
+  const { values, positionals } = parseCommandLine(process.argv.slice(2), {
+    severity: { type: 'string', default: 'WARNING' },
   });
   const severity = values.severity.toUpperCase();
   if (!SEVERITIES.includes(severity as Severity)) {

@@ -2,9 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { projectFiles } from '../pipeline/checks/project-copy';
-import { runMain } from '../pipeline/kit/cli';
+import { parseCommandLine, runMain } from '../pipeline/kit/cli';
 import { JunitTestCase, renderJunit } from '../pipeline/kit/junit';
 import { reportDir } from '../pipeline/kit/reports';
 import { PROJECT_ROOT } from '../pipeline/toolchain/paths';
@@ -192,7 +191,7 @@ function renderSecretsJunit(log: SarifLog, seconds: number): string {
 
 /** `secrets [--log-opts <git log options>]`: exit 0 when no secret is found, 1 when one is. */
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { 'log-opts': { type: 'string' } } });
+  const { values } = parseCommandLine(process.argv.slice(2), { 'log-opts': { type: 'string' } });
   const sarifPath = path.join(reportDir('secrets'), 'gitleaks.sarif');
   const result = scanForSecrets({
     gitleaks: await requireTool('gitleaks'),
