@@ -1,13 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEV_DEPENDENCIES } from '../../projenrc/dependencies';
+import { CDK_CLI_VERSION } from './cdk-cli';
 import { releaseAssets } from '../../stages/service-stage';
 
 /** The aws-cdk CLI version the project pins: the self-mutation step installs the same one. */
 export function pinnedCdkCliVersion(): string {
-  const pin = DEV_DEPENDENCIES.find((dependency) => dependency.startsWith('aws-cdk@'));
-  if (!pin) throw new Error('projenrc/dependencies.ts pins no aws-cdk CLI');
-  return pin.slice('aws-cdk@'.length);
+  return CDK_CLI_VERSION;
 }
 
 /** The commit the `bundle` task recorded in the release it built in `dir`. */
