@@ -1,8 +1,7 @@
-import { baselineFile, baselineFileIn } from './baseline';
+import { baselineOf } from './baseline';
 import { GATE_SCENARIOS, GateScenario, gateScenario, planLoad } from './plan';
 import { describeBaseline, describeRun, runLoad } from './run';
 import { loadSettings } from './settings';
-import { findBaseline } from './summary';
 import { runMain } from '../pipeline/kit/cli';
 import { reportDir } from '../pipeline/kit/reports';
 
@@ -20,11 +19,7 @@ async function main(): Promise<number> {
   const plan = planLoad(settings.profile, gateScenario(scenario as GateScenario), settings.timing);
   const gate = `load-${plan.scenario}`;
   const dir = reportDir(gate);
-  const baselinePath =
-    settings.baselinePath ??
-    (settings.baselineLocation ? baselineFileIn(settings.baselineLocation, plan.scenario) : undefined) ??
-    (settings.baselineEnvironment ? baselineFile(settings.baselineEnvironment, plan.scenario) : undefined);
-  const baseline = findBaseline(baselinePath, plan.scenario, plan.profileVersion);
+  const baseline = await baselineOf(settings, plan.scenario, plan.profileVersion);
   console.log(
     `${gate}: load profile ${plan.profileVersion}, ${plan.multiplier}x the current load = ${plan.targetRate} req/s ` +
       `(${plan.sessionsPerSecond.toFixed(2)} sessions/s over ${plan.users} users) against ${settings.target}, ` +

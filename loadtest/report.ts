@@ -90,7 +90,8 @@ function promotionText(b: NonNullable<LoadSummary['baseline']>): string {
   const p = b.promotion;
   if (!p) return `<code>${escapeXml(b.source)}</code>`;
   const release = p.release ? `release <code>${escapeXml(p.release)}</code>` : 'the release';
-  return `${release}, promoted to ${escapeXml(p.environment)} at ${escapeXml(p.promotedAt)} (<code>${escapeXml(b.source)}</code>)`;
+  const to = p.environment ? ` to ${escapeXml(p.environment)}` : '';
+  return `${release}, promoted${to} at ${escapeXml(p.promotedAt)} (<code>${escapeXml(b.source)}</code>)`;
 }
 
 function baselineSection(summary: LoadSummary): string {

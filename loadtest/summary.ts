@@ -14,7 +14,8 @@ const thresholdResult = z.object({
 });
 
 const promotion = z.object({
-  environment: z.string(),
+  /** The environment the release was promoted to, when the promotion named it. */
+  environment: z.string().optional(),
   /** The release (commit or release id) whose run this was. */
   release: z.string().optional(),
   promotedAt: z.string(),
@@ -74,20 +75,31 @@ export type ThresholdResult = z.infer<typeof thresholdResult>;
 export type BaselineComparison = z.infer<typeof baselineComparison>;
 export type EndpointStats = z.infer<typeof endpointStats>;
 
-/** Reads and validates a summary; the error names the file and the first wrong field. */
-export function readSummary(file: string): LoadSummary {
+/** Validates a summary's JSON text; the error names where it came from and the first wrong field. */
+export function parseSummary(text: string, source: string): LoadSummary {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`cannot read the load summary ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read the load summary ${source}: ${(err as Error).message}`);
   }
   const parsed = loadSummarySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${file} is not a load summary: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    throw new Error(`${source} is not a load summary: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
   }
   return parsed.data;
+}
+
+/** Reads and validates a summary; the error names the file and the first wrong field. */
+export function readSummary(file: string): LoadSummary {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the load summary ${file}: ${(err as Error).message}`);
+  }
+  return parseSummary(text, file);
 }
 
 export interface BaselineLookup {
@@ -97,11 +109,35 @@ export interface BaselineLookup {
   readonly note?: string;
 }
 
+/** No comparison, because no release has been promoted with this scenario where the baseline would be. */
+export function noBaselineYet(source: string): BaselineLookup {
+  return { note: `no baseline yet (${source} does not exist): no release has been promoted with this scenario` };
+}
+
 /**
- * The baseline for a run of `scenario` under `profileVersion`. A baseline of another profile
- * version measured another load, so it is set aside with a note; one of another scenario is a
- * wiring mistake and stops the run.
+ * The baseline read from `source` for a run of `scenario` under `profileVersion`. A baseline of
+ * another profile version measured another load, so it is set aside with a note; one of another
+ * scenario is a wiring mistake and stops the run.
  */
+export function judgeBaseline(
+  summary: LoadSummary,
+  source: string,
+  scenario: string,
+  profileVersion: string,
+): BaselineLookup {
+  if (summary.scenario !== scenario) {
+    throw new Error(`the baseline ${source} is of scenario ${summary.scenario}, not ${scenario}`);
+  }
+  if (summary.profileVersion !== profileVersion) {
+    return {
+      source,
+      note: `the baseline was measured under load profile ${summary.profileVersion}, this run under ${profileVersion}: not comparable`,
+    };
+  }
+  return { summary, source };
+}
+
+/** The baseline file for a run of `scenario` under `profileVersion` (see `judgeBaseline`). */
 export function findBaseline(
   baselinePath: string | undefined,
   scenario: string,
@@ -112,20 +148,6 @@ export function findBaseline(
       note: 'no baseline given (none of B2_LOAD_BASELINE_LOCATION, B2_LOAD_BASELINE_ENVIRONMENT, B2_LOAD_BASELINE is set): no comparison',
     };
   }
-  if (!existsSync(baselinePath)) {
-    return {
-      note: `no baseline yet (${baselinePath} does not exist): no release has been promoted with this scenario`,
-    };
-  }
-  const summary = readSummary(baselinePath);
-  if (summary.scenario !== scenario) {
-    throw new Error(`the baseline ${baselinePath} is of scenario ${summary.scenario}, not ${scenario}`);
-  }
-  if (summary.profileVersion !== profileVersion) {
-    return {
-      source: baselinePath,
-      note: `the baseline was measured under load profile ${summary.profileVersion}, this run under ${profileVersion}: not comparable`,
-    };
-  }
-  return { summary, source: baselinePath };
+  if (!existsSync(baselinePath)) return noBaselineYet(baselinePath);
+  return judgeBaseline(readSummary(baselinePath), baselinePath, scenario, profileVersion);
 }

@@ -2,6 +2,7 @@ import { Component, github, Task } from 'projen';
 import { TypeScriptProject } from 'projen/lib/typescript';
 import {
   Gate,
+  gateEnvironment,
   gateStepsOf,
   INSTALL_DEPENDENCIES_COMMAND,
   PIPELINE,
@@ -111,8 +112,10 @@ export class PullRequestChecks extends Component {
         contents: github.workflows.JobPermission.READ,
         ...(sarif.length > 0 ? { securityEvents: github.workflows.JobPermission.WRITE } : {}),
       },
-      timeoutMinutes: 30,
-      env: { B2_REPORTS_DIR: REPORTS_FOLDER },
+      timeoutMinutes: gate.timeoutMinutes,
+      // From the gate contract: a pull request has only the checkout, so a pre-deploy gate that
+      // declared any other input would stop the synthesis here instead of failing in the job.
+      env: gateEnvironment(gate, { reportsDir: REPORTS_FOLDER }),
       steps: [
         ...this.setup(gate.gitHistory ?? false),
         ...install,

@@ -5,11 +5,14 @@ import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import {
   Gate,
+  GATE_INPUTS,
+  gateEnvironment,
+  GateInput,
+  GateInputValues,
   installToolsCommand,
   INSTALL_DEPENDENCIES_COMMAND,
   REPORTS_FOLDER,
   runTaskCommand,
-  GATE_INPUTS,
 } from '../model';
 import { ToolName, toolVersionVariable, TOOLS } from '../toolchain/versions';
 
@@ -36,10 +39,41 @@ function toolRuntimes(tools: readonly ToolName[], runtimes: RuntimeVersions): Re
   };
 }
 
-/** The URLs a post-deploy gate checks, as the stack outputs that produce them. */
-export interface GateTarget {
-  readonly apiUrl: CfnOutput;
-  readonly webUrl: CfnOutput;
+/**
+ * What the pipeline has for the inputs of the gate contract (`pipeline/model/contract.ts`): a
+ * value known when the pipeline is synthesized, or a stack output of the environment just
+ * deployed, which the step reads when it runs.
+ */
+export type GateInputSources = Partial<Record<GateInput, string | CfnOutput>>;
+
+/**
+ * Stands in for an input the step reads from a stack output, so that the contract's check (every
+ * declared input has a value) covers those inputs too; it never reaches the step.
+ */
+const FROM_STACK_OUTPUT = '<a stack output, read when the step runs>';
+
+/**
+ * The variables a gate step gives its gate, exactly the inputs the gate declares: those known at
+ * synthesis in the step's environment, those from stack outputs through CodePipeline's variables.
+ * Throws `GateInputError` naming every declared input the pipeline has no source for, so a gate
+ * that would start without one fails the synthesis instead of the run.
+ */
+export function gateStepVariables(
+  gate: Gate,
+  sources: GateInputSources,
+): { env: Record<string, string>; envFromCfnOutputs: Record<string, CfnOutput> } {
+  const values: GateInputValues = Object.fromEntries(
+    Object.entries(sources).map(([input, source]) => [input, source instanceof CfnOutput ? FROM_STACK_OUTPUT : source]),
+  );
+  const variables = gateEnvironment(gate, values);
+  const envFromCfnOutputs = Object.fromEntries(
+    gate.inputs.flatMap((input) => {
+      const source = sources[input];
+      return source instanceof CfnOutput ? [[GATE_INPUTS[input].variable, source]] : [];
+    }),
+  ) as Record<string, CfnOutput>;
+  const env = Object.fromEntries(Object.entries(variables).filter(([variable]) => !(variable in envFromCfnOutputs)));
+  return { env, envFromCfnOutputs };
 }
 
 export interface GateReportGroupsProps {
@@ -106,15 +140,15 @@ export interface GateStepProps {
   readonly toolVersions: ToolVersions;
   readonly runtimeVersions: RuntimeVersions;
   /**
-   * The environment a post-deploy gate checks.
-   * @default - none: a pre-deploy gate checks the checkout
+   * Where the step takes each input of the gate contract from. Only the inputs the gate declares
+   * reach it, and each of them must be here.
    */
-  readonly target?: GateTarget;
+  readonly inputs: GateInputSources;
   /**
-   * How long the gate may run before CodeBuild stops and fails it.
-   * @default Duration.minutes(30)
+   * What the step's role may do beyond running the gate, for its inputs (reading the load baselines).
+   * @default - nothing more
    */
-  readonly timeout?: Duration;
+  readonly rolePolicyStatements?: iam.PolicyStatement[];
 }
 
 /**
@@ -129,25 +163,24 @@ export class GateStep extends CodeBuildStep {
     const gate = props.reportGroups.gate;
     const runtimes = Object.entries(toolRuntimes(gate.tools, props.runtimeVersions));
     const install = [INSTALL_DEPENDENCIES_COMMAND, ...(gate.tools.length > 0 ? [installToolsCommand(gate.tools)] : [])];
+    const { env, envFromCfnOutputs } = gateStepVariables(gate, props.inputs);
     super(gate.name, {
       input: props.input,
       installCommands: install,
       commands: [runTaskCommand(gate.task)],
       env: {
-        B2_REPORTS_DIR: REPORTS_FOLDER,
+        ...env,
         ...Object.fromEntries(gate.tools.map((tool) => [toolVersionVariable(tool), props.toolVersions[tool]])),
       },
-      envFromCfnOutputs: props.target
-        ? { [GATE_INPUTS.apiUrl.variable]: props.target.apiUrl, [GATE_INPUTS.webUrl.variable]: props.target.webUrl }
-        : undefined,
+      envFromCfnOutputs: Object.keys(envFromCfnOutputs).length > 0 ? envFromCfnOutputs : undefined,
       // A gate that writes no report has no folder to keep; CodeBuild would fail on the missing path.
       primaryOutputDirectory: gate.reports.length > 0 ? `${REPORTS_FOLDER}/${gate.name}` : undefined,
       partialBuildSpec: codebuild.BuildSpec.fromObject({
         ...(runtimes.length > 0 ? { phases: { install: { 'runtime-versions': Object.fromEntries(runtimes) } } } : {}),
         ...(props.reportGroups.groups.length > 0 ? { reports: props.reportGroups.buildSpecReports() } : {}),
       }),
-      rolePolicyStatements: props.reportGroups.policyStatements(),
-      timeout: props.timeout ?? Duration.minutes(30),
+      rolePolicyStatements: [...props.reportGroups.policyStatements(), ...(props.rolePolicyStatements ?? [])],
+      timeout: Duration.minutes(gate.timeoutMinutes),
     });
     this.gate = gate;
   }

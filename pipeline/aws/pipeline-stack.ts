@@ -11,16 +11,22 @@ import {
   ApprovalStep,
   BuildStep,
   EnvironmentName,
+  Gate,
   GateStep as PlannedGate,
+  gateStepsOf,
   INSTALL_DEPENDENCIES_COMMAND,
+  LoadScenario,
+  LOAD_SCENARIOS,
   PIPELINE,
   PipelinePlan,
   planFor,
   PlanStage,
+  REPORTS_FOLDER,
   runTaskCommand,
 } from '../model';
+import { BaselinePromotionStep, BaselineStore, MeasuredLoad } from './baseline-store';
 import { PIPELINE_ASSEMBLY_DIR, PipelineConfig, pipelineConfigProblems } from './config';
-import { GateReportGroups, GateStep, RuntimeVersions, ToolVersions } from './gate-step';
+import { GateInputSources, GateReportGroups, GateStep, RuntimeVersions, ToolVersions } from './gate-step';
 import { acknowledgeGeneratedPermissions } from './generated-permissions';
 import { PINNED_TOOLS, ToolName } from '../toolchain/versions';
 
@@ -41,6 +47,11 @@ function pascalCase(name: string): string {
     .join('');
 }
 
+/** The load scenario a gate measures; none for a gate that is not a load gate. */
+function scenarioOf(gate: Gate): LoadScenario | undefined {
+  return Object.values(LOAD_SCENARIOS).find((scenario) => gate.name === `load-${scenario.name}`);
+}
+
 /** CodePipeline stage names: `pre-deploy` → `PreDeploy`, `dev` → `Dev`. */
 export function pipelineStageName(stage: PlanStage['name']): string {
   return pascalCase(stage);
@@ -48,7 +59,10 @@ export function pipelineStageName(stage: PlanStage['name']): string {
 
 export interface PipelineStackProps extends Omit<StackProps, 'env'> {
   readonly config: PipelineConfig;
-  /** The commit the release was built from. */
+  /**
+   * The commit the release was built from. The pipeline updates itself before it deploys, so
+   * the commit it was synthesized from is the release its stages deploy and its smoke gates expect.
+   */
   readonly commit: string;
   /** The built release the stages deploy. */
   readonly assets: ReleaseAssets;
@@ -85,6 +99,8 @@ export interface PipelineStackProps extends Omit<StackProps, 'env'> {
  * in parallel as CodeBuild steps, then deploys each environment in promotion order with its
  * verify gates after the deploy and, where the plan says so, a manual approval before it.
  * Rollback is the stages' own: each environment's CodeDeploy deployment group and alarms.
+ * Every gate step is given the inputs the gate contract declares; once production's gates have
+ * passed, the release's load summaries become the baselines in the pipeline's baseline store.
  */
 export class PipelineStack extends Stack {
   readonly pipeline: CodePipeline;
@@ -95,6 +111,10 @@ export class PipelineStack extends Stack {
   readonly gateSteps: ReadonlyMap<string, GateStep>;
   /** Pipeline failures and approval requests. */
   readonly notifications: sns.Topic;
+  /** Production's load baselines: what the load gates compare with. */
+  readonly baselines: BaselineStore;
+  /** The step after production's gates that makes the release's load summaries the baselines. */
+  readonly baselinePromotion: BaselinePromotionStep;
 
   private readonly source: CodePipelineSource;
   private readonly toolVersions: ToolVersions;
@@ -148,8 +168,14 @@ export class PipelineStack extends Stack {
       },
     });
 
+    const environmentStages = this.plan.stages.filter((stage) => stage.name !== 'build' && stage.name !== 'pre-deploy');
+    const production = environmentStages[environmentStages.length - 1];
+    if (!production) throw new Error('the plan promotes to no environment');
+    this.baselines = new BaselineStore(this, 'LoadBaselines', { environment: production.name as EnvironmentName });
+
     const stages = new Map<EnvironmentName, ServiceStage>();
     const gateSteps = new Map<string, GateStep>();
+    let baselinePromotion: BaselinePromotionStep | undefined;
     for (const stage of this.plan.stages) {
       if (stage.name === 'build') continue;
       if (stage.name === 'pre-deploy') {
@@ -165,13 +191,16 @@ export class PipelineStack extends Stack {
       });
       stages.set(stage.name, serviceStage);
       const approvals = stage.steps.filter((step): step is ApprovalStep => step.kind === 'approval');
+      const verify = this.gateStepsFor(stage, gateSteps, serviceStage);
+      if (stage === production) baselinePromotion = this.baselinePromotionAfter(stage, gateSteps);
       this.pipeline.addStage(serviceStage, {
         pre: approvals.map((approval) => this.approvalStep(approval)),
-        post: this.gateStepsFor(stage, gateSteps, serviceStage),
+        post: [...verify, ...(baselinePromotion && stage === production ? [baselinePromotion] : [])],
       });
     }
     this.stages = stages;
     this.gateSteps = gateSteps;
+    this.baselinePromotion = baselinePromotion!;
 
     this.pipeline.buildPipeline();
     // Approval requests reach the topic from the approval action itself (its message carries the
@@ -200,18 +229,34 @@ export class PipelineStack extends Stack {
     });
   }
 
+  /**
+   * Where the gate steps of a stage take the gate contract's inputs from: the reports folder of
+   * the checkout, the release this pipeline was synthesized for, production's baselines in the
+   * store, and after a deploy the environment's name and its stack outputs.
+   */
+  private gateInputs(target?: ServiceStage): GateInputSources {
+    return {
+      reportsDir: REPORTS_FOLDER,
+      expectedVersion: this.props.commit,
+      loadBaseline: this.baselines.location,
+      ...(target ? { apiUrl: target.apiUrl, webUrl: target.webUrl, expectedEnvironment: target.environment.name } : {}),
+    };
+  }
+
   /** The stage's gate steps, each after the gate steps its plan step waits for. */
   private gateStepsFor(stage: PlanStage, all: Map<string, GateStep>, target?: ServiceStage): Step[] {
     const planned = stage.steps.filter((step): step is PlannedGate => step.kind === 'gate');
     const steps = planned.map((step) => {
       const id = `${pipelineStageName(stage.name)}${pascalCase(step.gate.name)}Reports`;
       const reportGroups = new GateReportGroups(this, id, { gate: step.gate });
+      const scenario = scenarioOf(step.gate);
       const gateStep = new GateStep({
         input: this.source,
         reportGroups,
         toolVersions: this.toolVersions,
         runtimeVersions: this.runtimeVersions,
-        target: target ? { apiUrl: target.apiUrl, webUrl: target.webUrl } : undefined,
+        inputs: this.gateInputs(target),
+        rolePolicyStatements: scenario ? this.baselines.readStatements(scenario.name) : [],
       });
       all.set(step.id, gateStep);
       return gateStep;
@@ -224,6 +269,29 @@ export class PipelineStack extends Stack {
       }
     }
     return steps;
+  }
+
+  /**
+   * The promotion of the release's load baselines, once every gate of production has passed:
+   * the summary of each load gate of the plan, from the environment it ran in.
+   */
+  private baselinePromotionAfter(production: PlanStage, all: ReadonlyMap<string, GateStep>): BaselinePromotionStep {
+    const measured: MeasuredLoad[] = this.plan.stages.flatMap((stage) =>
+      gateStepsOf(stage).flatMap((step) => {
+        const gateStep = all.get(step.id);
+        return step.environment && gateStep && scenarioOf(step.gate)
+          ? [{ environment: step.environment.name, gate: step.gate, step: gateStep }]
+          : [];
+      }),
+    );
+    const promotion = new BaselinePromotionStep({
+      input: this.source,
+      store: this.baselines,
+      measured,
+      release: this.props.commit,
+    });
+    for (const step of gateStepsOf(production)) promotion.addStepDependency(all.get(step.id)!);
+    return promotion;
   }
 
   private approvalStep(approval: ApprovalStep): ManualApprovalStep {

@@ -2,9 +2,19 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { codePipelineView, EngineView, parityProblems, planView, workflowView, WorkflowJson } from './engine-views';
+import {
+  codePipelineView,
+  EngineView,
+  inputProblems,
+  localEngineView,
+  parityProblems,
+  planView,
+  SAMPLE_LOCAL_CONTEXT,
+  workflowView,
+  WorkflowJson,
+} from './engine-views';
 import { CfnTemplate, SYNTHESIS_TIMEOUT_MS, synthesizePipeline } from './pipeline-synthesis';
-import { stageNamed } from './pipeline-template';
+import { codeBuildActions, projectOf, stageNamed } from './pipeline-template';
 import { PipelineRun } from '../../../pipeline/local/run/pipeline-run';
 import { GateName, GATES, planFor, StageName } from '../../../pipeline/model';
 
@@ -41,7 +51,7 @@ describe('the engines', () => {
       stages: ['pre-deploy'],
       view: () => workflowView(pullRequestWorkflow()),
     },
-    { name: 'the local engine', stages: ALL_STAGES, view: () => planView(PipelineRun.planOf(undefined).plan) },
+    { name: 'the local engine', stages: ALL_STAGES, view: () => localEngineView(PipelineRun.planOf(undefined).plan) },
   ];
 
   it.each(engines)(
@@ -50,6 +60,27 @@ describe('the engines', () => {
       expect(parityProblems(model, engine.view(), engine.stages)).toEqual([]);
     },
   );
+
+  it.each(engines)('$name fills every input each gate declares, through the gate contract', (engine) => {
+    const actual = engine.view();
+    const expected = model.gates.filter((gate) => engine.stages.includes(gate.stage));
+    expect(expected.length).toBeGreaterThan(0);
+    for (const want of expected) {
+      const got = actual.gates.find((gate) => gate.stage === want.stage && gate.gate === want.gate);
+      expect(got, `${want.stage}/${want.gate}`).toBeDefined();
+      expect(inputProblems(want, got!)).toEqual([]);
+    }
+  });
+
+  it('reads back what each engine gives a gate, not what the gate declares', () => {
+    const smoke = (view: EngineView) => view.gates.find((g) => g.stage === 'staging' && g.gate === 'smoke')?.variables;
+    const declared = ['B2_REPORTS_DIR', 'B2_API_URL', 'B2_EXPECTED_VERSION', 'B2_EXPECTED_ENVIRONMENT'];
+    expect(smoke(model)).toEqual(declared);
+    expect(smoke(codePipelineView(template))).toEqual(expect.arrayContaining(declared));
+    expect(smoke(localEngineView(PipelineRun.planOf(undefined).plan))).toEqual(declared);
+    const load = codePipelineView(template).gates.find((g) => g.gate === 'load-tenfold')?.variables;
+    expect(load).toEqual(expect.arrayContaining(['B2_API_URL', 'B2_LOAD_BASELINE_LOCATION', 'B2_TOOL_VERSION_K6']));
+  });
 
   it('reads every gate of the model back from the CodePipeline, stage by stage', () => {
     const stages = (view: EngineView) => view.gates.map((g) => `${g.stage}/${g.gate}:${g.task}`);
@@ -116,9 +147,51 @@ describe('the engines', () => {
       ]);
     });
 
+    it('when B2_EXPECTED_VERSION is removed from the synthesized AWS staging smoke step', () => {
+      const mutated = copy(template);
+      const smoke = codeBuildActions(stageNamed(mutated, 'Staging')).find((action) => action.Name === 'smoke')!;
+      const environment = mutated.Resources[projectOf(mutated, smoke).id].Properties!.Environment as {
+        EnvironmentVariables: { Name: string }[];
+      };
+      environment.EnvironmentVariables = environment.EnvironmentVariables.filter(
+        (variable) => variable.Name !== 'B2_EXPECTED_VERSION',
+      );
+      expect(parityProblems(model, codePipelineView(mutated), ALL_STAGES)).toEqual([
+        'staging/smoke: B2_EXPECTED_VERSION is not set',
+      ]);
+    });
+
+    it('when a CodePipeline action sets the URL its gate reads to nothing', () => {
+      const mutated = copy(template);
+      const e2e = codeBuildActions(stageNamed(mutated, 'Dev')).find((action) => action.Name === 'e2e') as unknown as {
+        Configuration: { EnvironmentVariables: string };
+      };
+      e2e.Configuration.EnvironmentVariables = JSON.stringify([{ name: 'B2_WEB_URL', type: 'PLAINTEXT', value: '' }]);
+      expect(parityProblems(model, codePipelineView(mutated), ALL_STAGES)).toEqual(['dev/e2e: B2_WEB_URL is not set']);
+    });
+
+    it('when a workflow job loses the reports folder the contract gives it', () => {
+      const workflow = copy(pullRequestWorkflow()) as { jobs: Record<string, { env?: Record<string, string> }> };
+      delete workflow.jobs.sast.env;
+      expect(parityProblems(model, workflowView(workflow as unknown as WorkflowJson), ['pre-deploy'])).toEqual([
+        'pre-deploy/sast: B2_REPORTS_DIR is not set',
+      ]);
+    });
+
+    it('when the local engine has no baseline location to give the load gates', () => {
+      const view = localEngineView(PipelineRun.planOf(undefined).plan, {
+        ...SAMPLE_LOCAL_CONTEXT,
+        baselineLocation: '',
+      });
+      expect(parityProblems(model, view, ALL_STAGES)).toEqual([
+        'dev/load-current: B2_LOAD_BASELINE_LOCATION is not set',
+        'staging/load-tenfold: B2_LOAD_BASELINE_LOCATION is not set',
+      ]);
+    });
+
     it('when the local engine leaves a gate out', () => {
       const allBut = (Object.keys(GATES) as GateName[]).filter((name) => name !== 'e2e');
-      expect(parityProblems(model, planView(PipelineRun.planOf(allBut).plan), ALL_STAGES)).toEqual([
+      expect(parityProblems(model, localEngineView(PipelineRun.planOf(allBut).plan), ALL_STAGES)).toEqual([
         'dev/e2e (task e2e) is missing',
         'dev/load-current waits for [integration], not [e2e, integration]',
       ]);

@@ -14,10 +14,11 @@ import {
 } from './pipeline-template';
 import { pinnedCdkCliVersion } from '../../../pipeline/aws/app-inputs';
 import { PIPELINE_CONFIG } from '../../../pipeline/aws/config';
-import { GateReportGroups, GateStep } from '../../../pipeline/aws/gate-step';
+import { GateInputSources, GateReportGroups, GateStep, gateStepVariables } from '../../../pipeline/aws/gate-step';
 import { CDK_ASSETS_VERSION, DEFAULT_RUNTIME_VERSIONS, pipelineStageName } from '../../../pipeline/aws/pipeline-stack';
-import { GATES, gateStepsOf, planFor, stageOf } from '../../../pipeline/model';
+import { Gate, GateInputError, GATES, gateStepsOf, LOAD_GATES, planFor, stageOf } from '../../../pipeline/model';
 import { PINNED_TOOLS, toolVersionVariable } from '../../../pipeline/toolchain/versions';
+import { FIXTURE_COMMIT } from '../stages/stage-synthesis';
 
 const plan = planFor();
 
@@ -26,6 +27,35 @@ function actionNamed(template: CfnTemplate, stage: string, name: string): Pipeli
   if (!action) throw new Error(`${stage} has no action ${name}`);
   return action;
 }
+
+/** The environment variables of a CodeBuild action's project, by name. */
+function projectVariables(template: CfnTemplate, action: PipelineAction): Record<string, unknown> {
+  const environment = projectOf(template, action).properties.Environment as {
+    EnvironmentVariables?: { Name: string; Value: unknown }[];
+  };
+  return Object.fromEntries((environment.EnvironmentVariables ?? []).map((v) => [v.Name, v.Value]));
+}
+
+interface StatementJson {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+/** Every statement of the IAM policies attached to a role, by the role's logical id. */
+function roleStatements(template: CfnTemplate, roleId: string | undefined): StatementJson[] {
+  return Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((policy) => (policy.Properties!.PolicyDocument as { Statement: StatementJson[] }).Statement);
+}
+
+/** The statements of the role a CodeBuild action's project runs as. */
+function actionStatements(template: CfnTemplate, action: PipelineAction): StatementJson[] {
+  return roleStatements(template, referencedId(projectOf(template, action).properties.ServiceRole));
+}
+
+const actionsOf = (statement: StatementJson) => ([] as string[]).concat(statement.Action);
 
 describe('the pipeline stack', () => {
   let synthesized: SynthesizedPipeline;
@@ -164,25 +194,152 @@ describe('the pipeline stack', () => {
   it('points each post-deploy gate at the environment it checks, through that stage’s stack outputs', () => {
     for (const [name, stage] of synthesized.stack.stages) {
       const output = (out: CfnOutput) => `#{${Stack.of(out).artifactId}.${Stack.of(out).getLogicalId(out)}}`;
-      const actions = codeBuildActions(stageNamed(template, pipelineStageName(name)));
-      expect(actions.map((a) => a.Name).sort()).toEqual(
-        gateStepsOf(stageOf(plan, name))
-          .map((s) => s.gate.name)
-          .sort(),
+      const urls = { apiUrl: output(stage.apiUrl), webUrl: output(stage.webUrl) };
+      const gates = gateStepsOf(stageOf(plan, name)).map((s) => s.gate);
+      const actions = codeBuildActions(stageNamed(template, pipelineStageName(name))).filter(
+        (a) => a.Name !== 'promote-baseline',
       );
-      for (const action of actions) {
-        const variables = JSON.parse(action.Configuration?.EnvironmentVariables as string) as {
-          name: string;
-          value: string;
-        }[];
+      expect(actions.map((a) => a.Name).sort()).toEqual(gates.map((g) => g.name).sort());
+      for (const gate of gates) {
+        const action = actionNamed(template, pipelineStageName(name), gate.name);
+        const variables = JSON.parse(action.Configuration?.EnvironmentVariables as string) as unknown[];
+        // Only the URLs the gate declares: the e2e gate reads the web front end, the others the API.
         expect(variables).toEqual(
-          expect.arrayContaining([
-            { name: 'B2_API_URL', type: 'PLAINTEXT', value: output(stage.apiUrl) },
-            { name: 'B2_WEB_URL', type: 'PLAINTEXT', value: output(stage.webUrl) },
-          ]),
+          (['apiUrl', 'webUrl'] as const)
+            .filter((input) => gate.inputs.includes(input))
+            .map((input) => ({
+              name: input === 'apiUrl' ? 'B2_API_URL' : 'B2_WEB_URL',
+              type: 'PLAINTEXT',
+              value: urls[input],
+            })),
         );
       }
     }
+  });
+
+  it('gives each smoke step the release it deploys and the environment it is in', () => {
+    const smokeStages = plan.stages.filter((stage) => gateStepsOf(stage).some((step) => step.gate.name === 'smoke'));
+    expect(smokeStages.map((stage) => stage.name)).toEqual(['staging', 'prod']);
+    for (const stage of smokeStages) {
+      expect(projectVariables(template, actionNamed(template, pipelineStageName(stage.name), 'smoke'))).toMatchObject({
+        B2_REPORTS_DIR: 'reports',
+        B2_EXPECTED_VERSION: FIXTURE_COMMIT,
+        B2_EXPECTED_ENVIRONMENT: stage.name,
+      });
+    }
+  });
+
+  it('stops each gate after its own timeout, not a pipeline-wide one', () => {
+    for (const stage of plan.stages) {
+      for (const step of gateStepsOf(stage)) {
+        const action = actionNamed(template, pipelineStageName(stage.name), step.gate.name);
+        expect(projectOf(template, action).properties.TimeoutInMinutes).toBe(step.gate.timeoutMinutes);
+      }
+    }
+  });
+
+  it('points the load gates at prod’s baselines in the pipeline’s bucket, each reading only its own', () => {
+    const bucketId = referencedId(synthesized.stack.resolve(synthesized.stack.baselines.bucket.bucketName))!;
+    const loadSteps = plan.stages.flatMap((stage) =>
+      gateStepsOf(stage)
+        .filter((step) => LOAD_GATES.includes(step.gate.name))
+        .map((step) => ({ stage, step })),
+    );
+    expect(loadSteps.map(({ step }) => step.id)).toEqual(['dev/load-current', 'staging/load-tenfold']);
+    for (const { stage, step } of loadSteps) {
+      const action = actionNamed(template, pipelineStageName(stage.name), step.gate.name);
+      expect(projectVariables(template, action).B2_LOAD_BASELINE_LOCATION).toEqual({
+        'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/baselines/prod/']],
+      });
+      const reads = actionStatements(template, action).filter((s) => JSON.stringify(s.Resource).includes(bucketId));
+      expect(reads).toEqual([
+        expect.objectContaining({
+          Action: 's3:GetObject',
+          Resource: {
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/baselines/prod/${step.gate.name}.json`]],
+          },
+        }),
+        expect.objectContaining({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } }),
+      ]);
+    }
+  });
+
+  it('promotes the release’s load summaries to the baselines in Prod after smoke, the only step that writes them', () => {
+    const bucketId = referencedId(synthesized.stack.resolve(synthesized.stack.baselines.bucket.bucketName))!;
+    const promote = actionNamed(template, 'Prod', 'promote-baseline');
+    expect(promote.RunOrder).toBeGreaterThan(actionNamed(template, 'Prod', 'smoke').RunOrder!);
+    const { buildSpec } = projectOf(template, promote);
+    expect(buildSpec.phases?.build?.commands).toEqual([
+      `npx projen load:promote-baseline -- --to s3://<${bucketId}>/baselines/prod/ --environment prod ` +
+        `--release ${FIXTURE_COMMIT} reports/dev/load-current/summary.json reports/staging/load-tenfold/summary.json`,
+    ]);
+    // The summaries are the artifacts of the load gates that measured them.
+    const outputs = (stage: string, gate: string) =>
+      (actionNamed(template, stage, gate) as unknown as { OutputArtifacts: { Name: string }[] }).OutputArtifacts;
+    expect((promote as unknown as { InputArtifacts: { Name: string }[] }).InputArtifacts).toEqual(
+      expect.arrayContaining([...outputs('Dev', 'load-current'), ...outputs('Staging', 'load-tenfold')]),
+    );
+
+    const writesBaselines = (statement: StatementJson) =>
+      actionsOf(statement).some((a) => a.startsWith('s3:Put') || a.startsWith('s3:Delete') || a === 's3:*') &&
+      JSON.stringify(statement.Resource).includes(bucketId);
+    const writers = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .filter(([id]) => roleStatements(template, id).some(writesBaselines))
+      .map(([id]) => id);
+    expect(writers).toEqual([referencedId(projectOf(template, promote).properties.ServiceRole)]);
+    // Its role writes nowhere else, and only the baselines of the load scenarios.
+    const writes = actionStatements(template, promote).filter((s) =>
+      actionsOf(s).some((a) => /^s3:(Put|Delete|Abort)|^s3:\*$/.test(a)),
+    );
+    expect(writes).toEqual([
+      expect.objectContaining({
+        Action: 's3:PutObject',
+        Resource: LOAD_GATES.map((gate) => ({
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/baselines/prod/${gate}.json`]],
+        })),
+      }),
+    ]);
+  });
+
+  it('keeps the baselines encrypted with a rotated key, versioned, private, SSL-only and retained', () => {
+    const bucketId = referencedId(synthesized.stack.resolve(synthesized.stack.baselines.bucket.bucketName))!;
+    const keyId = referencedId(synthesized.stack.resolve(synthesized.stack.baselines.key.keyArn))!;
+    const bucket = template.Resources[bucketId] as { Properties: Record<string, unknown>; DeletionPolicy?: string };
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            },
+          },
+        ],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: { DestinationBucketName: expect.anything() },
+    });
+    expect(template.Resources[keyId].Properties).toMatchObject({ EnableKeyRotation: true });
+    assertions.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
   });
 
   it('asks for approval before any prod deploy, linking the run’s evidence and notifying the topic', () => {
@@ -254,20 +411,58 @@ describe('the pipeline stack', () => {
 
 describe('a gate step', () => {
   const sast = GATES.sast;
-  const stepFor = (toolVersions: Partial<Record<string, string>> = {}) => {
+  const stepFor = (
+    toolVersions: Partial<Record<string, string>> = {},
+    gate: Gate = sast,
+    inputs: GateInputSources = { reportsDir: 'reports' },
+  ) => {
     const stack = new Stack();
     return new GateStep({
       input: CodePipelineSource.connection(PIPELINE_CONFIG.repository, PIPELINE_CONFIG.branch, {
         connectionArn: PIPELINE_CONFIG.connectionArn,
       }),
-      reportGroups: new GateReportGroups(stack, 'Reports', { gate: sast }),
+      reportGroups: new GateReportGroups(stack, 'Reports', { gate }),
       toolVersions: {
         ...(Object.fromEntries(Object.values(PINNED_TOOLS).map((t) => [t.name, t.version])) as Record<string, string>),
         ...toolVersions,
       } as never,
       runtimeVersions: DEFAULT_RUNTIME_VERSIONS,
+      inputs,
     });
   };
+
+  it('gives its gate exactly the inputs the gate declares: known values in its environment, stack outputs apart', () => {
+    const outputs = new Stack();
+    const apiUrl = new CfnOutput(outputs, 'ApiUrl', { value: 'https://api.example.com' });
+    const webUrl = new CfnOutput(outputs, 'WebUrl', { value: 'https://web.example.com' });
+    const sources: GateInputSources = {
+      reportsDir: 'reports',
+      apiUrl,
+      webUrl,
+      expectedVersion: 'abc1234',
+      expectedEnvironment: 'staging',
+      loadBaseline: 's3://baselines/baselines/prod/',
+    };
+    expect(gateStepVariables(GATES.smoke, sources)).toEqual({
+      env: { B2_REPORTS_DIR: 'reports', B2_EXPECTED_VERSION: 'abc1234', B2_EXPECTED_ENVIRONMENT: 'staging' },
+      envFromCfnOutputs: { B2_API_URL: apiUrl },
+    });
+    expect(gateStepVariables(GATES.e2e, sources)).toEqual({
+      env: { B2_REPORTS_DIR: 'reports' },
+      envFromCfnOutputs: { B2_WEB_URL: webUrl },
+    });
+    expect(gateStepVariables(sast, sources)).toEqual({ env: { B2_REPORTS_DIR: 'reports' }, envFromCfnOutputs: {} });
+  });
+
+  it('cannot be built for a gate whose declared inputs it has no source for, stack outputs included', () => {
+    expect(() => stepFor({}, GATES.smoke, { reportsDir: 'reports', expectedVersion: 'abc1234' })).toThrow(
+      GateInputError,
+    );
+    expect(() => stepFor({}, GATES.smoke, { reportsDir: 'reports', expectedVersion: 'abc1234' })).toThrow(
+      /gate smoke cannot start: B2_API_URL .*, B2_EXPECTED_ENVIRONMENT .* are not set/,
+    );
+    expect(() => stepFor({}, sast, {})).toThrow(/gate sast cannot start: B2_REPORTS_DIR .* is not set/);
+  });
 
   it('pins its tools to the project’s versions by default', () => {
     expect(stepFor().env).toEqual({
