@@ -5,6 +5,7 @@ import { ENDPOINTS, LOAD_PROFILE, LoadProfile, profileProblem } from './profile'
 import { parseDurationMs } from '../pipeline/kit/durations';
 import { readJsonFile } from '../pipeline/kit/json-file';
 import { GATE_INPUTS } from '../pipeline/model/contract';
+import { LOAD_REMOTE_TARGET_VARIABLE } from '../pipeline/model/load';
 
 /**
  * Everything a load run reads from its environment, read in one place. The engines set these;
@@ -34,7 +35,7 @@ export const LOAD_ENV = {
   tolerancePercent: 'B2_LOAD_TOLERANCE_PERCENT',
   toleranceMinimumMs: 'B2_LOAD_TOLERANCE_MIN_MS',
   /** `1` lets a run target a non-loopback host (a deployed AWS environment). */
-  allowRemote: 'B2_LOAD_ALLOW_REMOTE',
+  allowRemote: LOAD_REMOTE_TARGET_VARIABLE,
 } as const;
 
 export interface LoadSettings {

@@ -1,6 +1,7 @@
 import { Component, Task } from 'projen';
 import { TypeScriptProject } from 'projen/lib/typescript';
 import { GATES } from '../pipeline/model/gates';
+import { PROMOTE_BASELINE_TASK } from '../pipeline/model/load';
 
 /**
  * The gates that verify a running environment from the outside: the integration tests over
@@ -48,9 +49,9 @@ export class Verification extends Component {
       description: 'Gate: health (expected version and environment) and the critical path against B2_API_URL',
       exec: 'tsx test/smoke/gate.ts',
     });
-    this.promoteBaselineTask = project.addTask('load:promote-baseline', {
+    this.promoteBaselineTask = project.addTask(PROMOTE_BASELINE_TASK, {
       description:
-        'Make load summaries the baseline of an environment after a release was promoted there: -- --environment <name> [--release <id>] <summary.json>...',
+        'Make load summaries the baseline of an environment after a release was promoted there: -- --environment <name> [--to <folder|s3://bucket/prefix/>] [--release <id>] <summary.json>...',
       exec: 'tsx loadtest/baseline.ts',
       receiveArgs: true,
     });

@@ -11,15 +11,10 @@ import {
   INSTALL_DEPENDENCIES_COMMAND,
   LoadScenarioName,
   LOAD_SCENARIOS,
+  PROMOTE_BASELINE_TASK,
   REPORTS_FOLDER,
   runTaskCommand,
 } from '../model';
-
-/**
- * The projen task that moves the baselines (`projenrc/verification.ts`): it reads the load
- * summaries it is given and writes each as its scenario's baseline at `--to`.
- */
-export const PROMOTE_BASELINE_TASK = 'load:promote-baseline';
 
 export interface BaselineStoreProps {
   /** The environment whose promoted releases the baselines measured: the last of the promotion order. */

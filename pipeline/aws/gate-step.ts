@@ -7,6 +7,8 @@ import {
   Gate,
   GATE_INPUTS,
   gateEnvironment,
+  LOAD_GATES,
+  LOAD_REMOTE_TARGET_VARIABLE,
   GateInput,
   GateInputValues,
   installToolsCommand,
@@ -170,6 +172,8 @@ export class GateStep extends CodeBuildStep {
       commands: [runTaskCommand(gate.task)],
       env: {
         ...env,
+        // The environments a CodeBuild step checks are deployed, not on its machine.
+        ...(LOAD_GATES.includes(gate.name) ? { [LOAD_REMOTE_TARGET_VARIABLE]: '1' } : {}),
         ...Object.fromEntries(gate.tools.map((tool) => [toolVersionVariable(tool), props.toolVersions[tool]])),
       },
       envFromCfnOutputs: Object.keys(envFromCfnOutputs).length > 0 ? envFromCfnOutputs : undefined,

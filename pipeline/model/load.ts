@@ -18,3 +18,16 @@ export const LOAD_SCENARIOS: Readonly<Record<LoadScenarioName, LoadScenario>> = 
   // The roadmap's target: p95 under 200 ms at ten times today's load.
   tenfold: { name: 'tenfold', multiplier: 10, title: 'k6 at 10x the current load' },
 };
+
+/**
+ * The task that makes a promoted release's load summaries the baselines: the only thing that
+ * moves a baseline, run by every engine after a release reached production.
+ */
+export const PROMOTE_BASELINE_TASK = 'load:promote-baseline';
+
+/**
+ * A load gate refuses a target off this machine unless told that the target is a deployed
+ * environment: a typo must not aim a load test at a shared host. Only an engine that deploys
+ * remote environments (AWS) sets it, to `1`.
+ */
+export const LOAD_REMOTE_TARGET_VARIABLE = 'B2_LOAD_ALLOW_REMOTE';

@@ -3,11 +3,9 @@ import { productionOf } from './local-plan';
 import { RunContext } from './run-context';
 import { reportsOf, runFolder } from './run-record';
 import { runProjenTask } from '../../kit/task-process';
+import { PROMOTE_BASELINE_TASK } from '../../model';
 import { workspace } from '../../kit/workspace';
 import { loadResults } from '../report/run-results';
-
-/** The task that moves a baseline: the only thing that does, on every engine. */
-const PROMOTE_BASELINE_TASK = 'load:promote-baseline';
 
 /**
  * After the release reached production, its passed load runs become the next runs' baselines,

@@ -251,6 +251,8 @@ describe('the pipeline stack', () => {
       expect(projectVariables(template, action).B2_LOAD_BASELINE_LOCATION).toEqual({
         'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/baselines/prod/']],
       });
+      // The load gate refuses a target off its own machine unless the engine says it is deployed.
+      expect(projectVariables(template, action).B2_LOAD_ALLOW_REMOTE).toBe('1');
       const reads = actionStatements(template, action).filter((s) => JSON.stringify(s.Resource).includes(bucketId));
       expect(reads).toEqual([
         expect.objectContaining({
