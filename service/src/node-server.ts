@@ -6,9 +6,11 @@ import { createAdaptorServer } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { isApiPath } from './app';
+import { ApiError } from './errors';
 import type { AppEnv } from './http/app-env';
 import { handleError, handleNotFound } from './http/error-handler';
 import { logger } from './observability';
+import { SETTING } from './settings';
 
 export interface NodeServerProps {
   /** The B2 API app, exactly as Lambda runs it. */
@@ -28,6 +30,12 @@ export interface NodeServerProps {
    * @default 0
    */
   readonly testDelayMs?: number;
+  /**
+   * TEST ONLY: requests the server answers 500 instead of serving (`failingRequest`), so the
+   * smoke gate can prove it fails a release with a broken endpoint.
+   * @default none
+   */
+  readonly testFailRequests?: readonly string[];
 }
 
 export interface RunningServer {
@@ -43,6 +51,31 @@ export interface RunningServer {
 /** A new connection after SIGTERM is refused; one still busy after this long is cut (the engine's grace is 10 s). */
 const DEFAULT_GRACE_MS = 8_000;
 
+/**
+ * TEST ONLY: a request name as the load test writes it — `METHOD /path`, `:name` for any one
+ * segment, and `?param` when the query must hold that parameter (`GET /memories?q` is a search,
+ * not a list) — as a matcher. Throws on a name of another form.
+ */
+export function failingRequest(name: string): (method: string, url: URL) => boolean {
+  const parts = /^([A-Z]+) (\/[^?\s]*)(?:\?([\w-]+))?$/.exec(name.trim());
+  if (!parts) {
+    throw new Error(
+      `${SETTING.testFailRequests}: '${name}' is not a request name like 'GET /memories?q' or 'GET /memories/:id'`,
+    );
+  }
+  const [, method, path, param] = parts;
+  const segments = path.split('/');
+  return (requestMethod, url) => {
+    const actual = url.pathname.split('/');
+    return (
+      requestMethod === method &&
+      actual.length === segments.length &&
+      segments.every((s, i) => s.startsWith(':') || s === actual[i]) &&
+      (param === undefined || url.searchParams.has(param))
+    );
+  };
+}
+
 /** Vite names the files under `assets/` by their content hash: they never change, the rest may. */
 function cacheControl(file: string): string {
   return /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache';
@@ -56,6 +89,7 @@ function cacheControl(file: string): string {
 export async function startNodeServer(props: NodeServerProps): Promise<RunningServer> {
   const host = props.host ?? '127.0.0.1';
   const delayMs = props.testDelayMs ?? 0;
+  const failing = (props.testFailRequests ?? []).map((name) => ({ name, matches: failingRequest(name) }));
   let closing = false;
 
   const root = new Hono();
@@ -73,6 +107,8 @@ export async function startNodeServer(props: NodeServerProps): Promise<RunningSe
   root.all('*', async (c, next) => {
     if (!isApiPath(c.req.path)) return next();
     if (delayMs > 0) await sleep(delayMs);
+    const fault = failing.find((f) => f.matches(c.req.method, new URL(c.req.url)));
+    if (fault) throw new ApiError(500, 'internal_error', `TEST ONLY: this server fails ${fault.name}`);
     return props.api.fetch(c.req.raw, c.env);
   });
   if (props.webDir && existsSync(props.webDir)) {

@@ -25,6 +25,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const port = setting(SETTING.port, z.coerce.number().int().min(0).max(65_535), 3000);
   const testDelayMs = setting(SETTING.testDelayMs, z.coerce.number().int().min(0).max(60_000), 0);
+  // A malformed name stops the server in startNodeServer, naming it.
+  const testFailRequests = (process.env[SETTING.testFailRequests] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   // The release folder holds server/ and web/ side by side.
   const webDir = process.env[SETTING.webDir]
     ? path.resolve(process.env[SETTING.webDir] as string)
@@ -38,8 +43,10 @@ async function main(): Promise<void> {
     port,
     host: process.env[SETTING.host] || undefined,
     testDelayMs,
+    testFailRequests,
   });
   if (testDelayMs > 0) logger.warn('TEST ONLY: every API response is delayed', { testDelayMs });
+  if (testFailRequests.length > 0) logger.warn('TEST ONLY: these requests answer 500', { testFailRequests });
   logger.info('B2 listening', { url: server.url, environment: config.environment, version: config.version, webDir });
 
   let stopping = false;

@@ -43,6 +43,13 @@ export const SETTING = {
    * Never set it for an environment people use.
    */
   testDelayMs: 'B2_TEST_DELAY_MS',
+  /**
+   * TEST ONLY. Plain-Node server only (the Lambda handler never reads it): comma-separated
+   * requests, named as the load test names them (`GET /memories?q`, `GET /memories/:id`), that
+   * the server answers 500, so the smoke gate can prove it fails a release with a broken endpoint.
+   * Never set it for an environment people use.
+   */
+  testFailRequests: 'B2_TEST_FAIL_REQUESTS',
 } as const;
 
 export type SettingName = (typeof SETTING)[keyof typeof SETTING];

@@ -1,14 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { renderSmokeJunit, runSmoke } from './smoke';
+import { walkSession } from './smoke';
+import { renderSmokeJunit } from './smoke-junit';
 import { runMain } from '../../pipeline/kit/cli';
 import { reportDir } from '../../pipeline/kit/reports';
-import { apiUrlFromEnvironment, B2Api } from '../integration/support/api';
+import { apiUrlFromEnvironment } from '../integration/support/api';
 
 /**
  * The smoke gate (`npx projen smoke`), after every deploy: `B2_API_URL` is the environment,
  * `B2_EXPECTED_VERSION` the release that should be answering there and `B2_EXPECTED_ENVIRONMENT`
- * its name (each checked when set). Exit 1 when a step fails; the JUnit report says which.
+ * its name (each checked when set). It walks every endpoint of the load profile's session
+ * (`smoke.ts`) and writes one JUnit case per step. Exit 1 when a step fails; the output and the
+ * report name it.
  */
 export const SMOKE_ENV = {
   version: 'B2_EXPECTED_VERSION',
@@ -16,9 +19,8 @@ export const SMOKE_ENV = {
 } as const;
 
 runMain(async () => {
-  const api = new B2Api(apiUrlFromEnvironment());
   const timestamp = new Date().toISOString();
-  const result = await runSmoke(api, {
+  const result = await walkSession(apiUrlFromEnvironment(), fetch, {
     version: process.env[SMOKE_ENV.version] || undefined,
     environment: process.env[SMOKE_ENV.environment] || undefined,
   });
