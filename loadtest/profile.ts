@@ -35,6 +35,21 @@ export const LOAD_PROFILE: LoadProfile = {
   session: ['login', 'list', 'search', 'read', 'create', 'read', 'list'],
 };
 
+/**
+ * Which endpoint of the profile a request is, by its method and path (query included), or
+ * undefined for a request that is not one (sign-up, refresh, categories, the web front end):
+ * how the local front files its per-endpoint numbers, matching the k6 session's requests.
+ */
+export function endpointOfRequest(method: string, url: string): Endpoint | undefined {
+  const [pathname, query = ''] = url.split('?');
+  const path = pathname.replace(/\/+$/, '') || '/';
+  if (method === 'POST' && path === '/auth/login') return 'login';
+  if (method === 'POST' && path === '/memories') return 'create';
+  if (method === 'GET' && path === '/memories') return /(^|&)q=/.test(query) ? 'search' : 'list';
+  if (method === 'GET' && /^\/memories\/[^/]+$/.test(path)) return 'read';
+  return undefined;
+}
+
 /** The share of each endpoint in the traffic, from the session's composition. */
 export function endpointMix(profile: LoadProfile): Record<Endpoint, number> {
   const mix = { login: 0, list: 0, create: 0, search: 0, read: 0 };

@@ -24,6 +24,10 @@ export const DEPENDENCIES = [
   `@aws-sdk/client-dynamodb@${AWS_SDK_VERSION}`,
   `@aws-sdk/lib-dynamodb@${AWS_SDK_VERSION}`,
   '@aws-sdk/client-secrets-manager@3.1164.0',
+  // The CodeDeploy pre-traffic hook invokes the new API version and reports its verdict
+  // (service/release-judgement): the newest release of each client, sharing the SDK core above.
+  '@aws-sdk/client-lambda@3.1164.0',
+  '@aws-sdk/client-codedeploy@3.1133.0',
   '@aws-lambda-powertools/logger@2.36.0',
   '@aws-lambda-powertools/metrics@2.36.0',
   '@aws-lambda-powertools/tracer@2.36.0',
@@ -48,6 +52,8 @@ export const DEV_DEPENDENCIES = [
   'yaml@2.9.1',
   // Reads the gates' JUnit reports back, to name the failing tests in a failed gate's line.
   'fast-xml-parser@5.12.1',
+  // The canary judge's rank sum and normal distribution (Mann–Whitney U, two-proportion test).
+  'simple-statistics@7.12.1',
   // The AWS pipeline keeps the load baselines in S3: the load gates read them, the promote step writes them.
   `@aws-sdk/client-s3@${AWS_SDK_VERSION}`,
   // The AWS SDK's own mock of its clients, for the S3 baseline store's tests (see test/unit/loadtest).

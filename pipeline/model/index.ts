@@ -9,3 +9,4 @@ export * from './policy';
 export * from './tasks';
 export * from './contract';
 export * from './load';
+export * from './judgement';

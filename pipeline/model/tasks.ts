@@ -1,4 +1,4 @@
-import { ToolName } from '../toolchain/versions';
+import type { ToolName } from '../toolchain/versions';
 
 /**
  * The only commands an engine runs: a projen task, and the project's tool installer. Every

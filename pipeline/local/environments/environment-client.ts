@@ -10,7 +10,13 @@ import {
   hostSocket,
   hostStateFile,
 } from './environment-host';
-import { MetricsSnapshot } from './release-metrics';
+import { EndpointSamples, MetricsSnapshot } from './release-metrics';
+
+/** What a release served per endpoint over a window, and when it first served anything. */
+export interface ReleaseSamples {
+  readonly endpoints: Readonly<Record<string, EndpointSamples>>;
+  readonly firstServedAt?: number;
+}
 import { workspace } from '../../kit/workspace';
 import { PROJECT_ROOT } from '../../toolchain/paths';
 import { Release, tail } from '../release/release-process';
@@ -142,6 +148,11 @@ export class EnvironmentClient {
 
   metrics(releaseId: string, since: number): Promise<MetricsSnapshot & { inflight: number }> {
     return this.call('GET', `/metrics/${encodeURIComponent(releaseId)}?since=${since}`);
+  }
+
+  /** Per endpoint, what the release served since `since`, and when it served its first request. */
+  samples(releaseId: string, since: number): Promise<ReleaseSamples> {
+    return this.call('GET', `/samples/${encodeURIComponent(releaseId)}?since=${since}`);
   }
 
   async shutdown(): Promise<void> {

@@ -47,7 +47,13 @@ export const hostSettingsFile = (environment: string): string =>
 export const hostLogFile = (environment: string): string => path.join(workspace.environment(environment), 'host.log');
 
 /** The modules a host runs: when any of them changes, a running host is out of date. */
-const HOST_MODULES = ['environment-host.ts', 'traffic-front.ts', 'release-metrics.ts', '../release/release-process.ts'];
+const HOST_MODULES = [
+  'environment-host.ts',
+  'traffic-front.ts',
+  'release-metrics.ts',
+  '../release/release-process.ts',
+  '../../../loadtest/profile.ts',
+];
 
 /** A digest of the host's own code, so an engine can tell a host started by older code. */
 export function hostCodeVersion(): string {
@@ -123,12 +129,14 @@ class EnvironmentHost {
       routes.push({
         upstream: { releaseId: this.live.release.id, origin: this.live.origin },
         weight: 100 - this.candidateShare,
+        role: 'live' as const,
       });
     }
     if (this.candidate?.running) {
       routes.push({
         upstream: { releaseId: this.candidate.release.id, origin: this.candidate.origin },
         weight: this.live?.running ? this.candidateShare : 100,
+        role: 'candidate' as const,
       });
     }
     if (routes.length === 1) routes[0] = { ...routes[0], weight: 100 };
@@ -240,6 +248,14 @@ function adminApi(host: EnvironmentHost, stop: () => void): Hono {
     const since = Number(c.req.query('since') ?? 0);
     const releaseId = c.req.param('releaseId');
     return c.json({ ...host.front.metricsOf(releaseId, since), inflight: host.front.inflightOf(releaseId) });
+  });
+  app.get('/samples/:releaseId', (c) => {
+    const since = Number(c.req.query('since') ?? 0);
+    const releaseId = c.req.param('releaseId');
+    return c.json({
+      endpoints: host.front.samplesOf(releaseId, since),
+      firstServedAt: host.front.firstServedAt(releaseId),
+    });
   });
   app.post('/deploy', async (c) => {
     const body = z.object({ release: releaseSchema, share: z.number().min(1).max(100) }).parse(await c.req.json());

@@ -15,7 +15,21 @@ interface Sample {
   readonly at: number;
   readonly failed: boolean;
   readonly ms: number;
+  /** The load profile's endpoint the request was, if it was one. */
+  readonly endpoint?: string;
 }
+
+/** What one release served of one endpoint: every latency, and how many of them were the release's faults. */
+export interface EndpointSamples {
+  readonly latenciesMs: readonly number[];
+  readonly errors: number;
+}
+
+/**
+ * Whether an answer counts against the release: a 5xx it gave, or no answer at all. A 4xx is
+ * the release refusing a client's bad request, which is its job, not its fault.
+ */
+export const isReleaseFault = (status: number): boolean => status >= 500;
 
 /** Nearest-rank percentile of an ascending list. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -30,14 +44,16 @@ export function percentile(sorted: readonly number[], p: number): number {
  */
 export class ReleaseMetrics {
   private samples: Sample[] = [];
+  private first?: number;
 
   constructor(
     private readonly windowMs = 5 * 60_000,
     private readonly maxSamples = 200_000,
   ) {}
 
-  record(status: number, ms: number, at = Date.now()): void {
-    this.samples.push({ at, failed: status >= 500, ms });
+  record(status: number, ms: number, endpoint?: string, at = Date.now()): void {
+    this.first ??= at;
+    this.samples.push({ at, failed: isReleaseFault(status), ms, endpoint });
     if (this.samples.length > this.maxSamples) this.samples.splice(0, this.samples.length - this.maxSamples);
   }
 
@@ -58,5 +74,23 @@ export class ReleaseMetrics {
       p95Ms: percentile(latencies, 95),
       p99Ms: percentile(latencies, 99),
     };
+  }
+
+  /** Per endpoint of the profile, what the release served since `since` (epoch ms), at most the window. */
+  endpointSamples(since = 0, now = Date.now()): Record<string, EndpointSamples> {
+    const from = Math.max(since, now - this.windowMs);
+    const out: Record<string, { latenciesMs: number[]; errors: number }> = {};
+    for (const sample of this.samples) {
+      if (sample.at < from || !sample.endpoint) continue;
+      const entry = (out[sample.endpoint] ??= { latenciesMs: [], errors: 0 });
+      entry.latenciesMs.push(sample.ms);
+      if (sample.failed) entry.errors += 1;
+    }
+    return out;
+  }
+
+  /** When the release served its first request, epoch ms; undefined before it served any. */
+  get firstServedAt(): number | undefined {
+    return this.first;
   }
 }

@@ -1,7 +1,8 @@
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
-import { MetricsSnapshot, ReleaseMetrics } from './release-metrics';
+import { EndpointSamples, MetricsSnapshot, ReleaseMetrics } from './release-metrics';
+import { endpointOfRequest } from '../../../loadtest/profile';
 
 /** A release that can take traffic: its id and where it listens. */
 export interface Upstream {
@@ -13,7 +14,19 @@ export interface Route {
   readonly upstream: Upstream;
   /** Share of new requests, in percent; the shares of all routes add up to 100. */
   readonly weight: number;
+  /** Whether the release is the one live before this deploy, or the one being deployed. @default 'live' */
+  readonly role?: ReleaseRole;
 }
+
+export type ReleaseRole = 'live' | 'candidate';
+
+/**
+ * A request carrying this header goes to the release of that role while both are live, whatever
+ * the weights: the engine's synthetic users split their sessions evenly between the candidate and
+ * the live release, so that the canary judge compares equal samples taken at the same time (as
+ * Kayenta compares a canary with a baseline of the same size). People's requests never carry it.
+ */
+export const PIN_HEADER = 'x-b2-pin';
 
 export interface TrafficFrontProps {
   readonly port: number;
@@ -51,6 +64,11 @@ function forwardable(
 function neverDelivered(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   return code === 'ECONNREFUSED' || code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED';
+}
+
+/** The request itself could not be sent on (a header or path the HTTP client refuses): the client's fault. */
+function malformedRequest(err: unknown): boolean {
+  return (err as { code?: string }).code === 'UND_ERR_INVALID_ARG';
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
@@ -127,6 +145,16 @@ export class TrafficFront {
     return (this.metrics.get(releaseId) ?? new ReleaseMetrics()).snapshot(since);
   }
 
+  /** Per endpoint of the load profile, what the release served since `since`: the canary judge's samples. */
+  samplesOf(releaseId: string, since?: number): Record<string, EndpointSamples> {
+    return (this.metrics.get(releaseId) ?? new ReleaseMetrics()).endpointSamples(since);
+  }
+
+  /** When the release served its first request through this front (epoch ms). */
+  firstServedAt(releaseId: string): number | undefined {
+    return this.metrics.get(releaseId)?.firstServedAt;
+  }
+
   /** Waits until no request is in flight to the release (bounded), then closes its connections. */
   async drain(releaseId: string, timeoutMs = 30_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -144,8 +172,10 @@ export class TrafficFront {
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => undefined)));
   }
 
-  private pick(exclude?: string): Route | undefined {
+  private pick(exclude?: string, pin?: ReleaseRole): Route | undefined {
     const candidates = this.routes.filter((r) => r.weight > 0 && r.upstream.releaseId !== exclude);
+    const pinned = pin && candidates.length > 1 ? candidates.find((r) => (r.role ?? 'live') === pin) : undefined;
+    if (pinned) return pinned;
     const total = candidates.reduce((sum, r) => sum + r.weight, 0);
     let ticket = Math.random() * total;
     for (const route of candidates) {
@@ -160,8 +190,14 @@ export class TrafficFront {
     if (body === undefined) return void res.destroy();
     if (body === 'too-large') return sendError(res, 413, 'payload_too_large', 'The request body is too large.');
 
-    let route: Route | undefined = this.pick();
+    const pinHeader = req.headers[PIN_HEADER];
+    const pin = pinHeader === 'candidate' || pinHeader === 'live' ? pinHeader : undefined;
+    let route: Route | undefined = this.pick(undefined, pin);
     if (!route) return sendError(res, 503, 'no_release', 'No release of this environment is live.');
+    const endpoint = endpointOfRequest(req.method ?? 'GET', req.url ?? '/');
+    // A client that hangs up before its answer is complete ended the exchange, not the release.
+    let clientGone = false;
+    res.once('close', () => (clientGone = !res.writableFinished));
     const tried = new Set<string>();
     for (;;) {
       const releaseId: string = route.upstream.releaseId;
@@ -170,15 +206,24 @@ export class TrafficFront {
       this.inflight.set(releaseId, this.inflightOf(releaseId) + 1);
       try {
         await this.forward(req, res, body, route, releaseId);
-        this.metrics.get(releaseId)?.record(res.statusCode, performance.now() - started);
+        this.metrics.get(releaseId)?.record(res.statusCode, performance.now() - started, endpoint);
         return;
       } catch (err) {
+        if (clientGone) return void res.destroy();
+        if (malformedRequest(err)) {
+          return sendError(
+            res,
+            400,
+            'bad_request',
+            'The request could not be forwarded: a header or the path is malformed.',
+          );
+        }
         const next: Route | undefined = neverDelivered(err) && !res.headersSent ? this.pick(releaseId) : undefined;
         if (next && !tried.has(next.upstream.releaseId)) {
           route = next;
           continue;
         }
-        this.metrics.get(releaseId)?.record(502, performance.now() - started);
+        this.metrics.get(releaseId)?.record(502, performance.now() - started, endpoint);
         if (!res.headersSent) sendError(res, 502, 'release_unavailable', 'The release did not answer.');
         else res.destroy();
         return;
@@ -204,7 +249,7 @@ export class TrafficFront {
       method: req.method as 'GET',
       headers: {
         // The body was buffered: undici sets its length; the host is the environment's, as the client sent it.
-        ...forwardable(req.headers, ['host', 'content-length']),
+        ...forwardable(req.headers, ['host', 'content-length', PIN_HEADER]),
         host: req.headers.host ?? new URL(route.upstream.origin).host,
         'x-forwarded-for': prior ? `${String(prior)}, ${client}` : client,
         'x-forwarded-proto': 'http',
