@@ -15,8 +15,8 @@ const ARGS = '"$@"';
  * `pipeline`: the project's main job on one machine — the whole pipeline model (build,
  * pre-deploy gates, dev → staging → approval → prod with traffic shifting, alarms and
  * rollback) against local environments. Plus the commands around it: approve, reject and
- * resume a run waiting for an approval, show and stop the environments, install the
- * push-to-main hook.
+ * resume a run waiting for an approval, mark a prod release a failed change, show and stop the
+ * environments, install the push-to-main hook.
  */
 export class LocalPipeline extends Component {
   readonly pipelineTask: Task;
@@ -45,6 +45,12 @@ export class LocalPipeline extends Component {
       'reject',
     );
     command('pipeline:resume', 'Continue the run that waited for an approval, once decided [--run <id>]', 'resume');
+    command(
+      'pipeline:mark-failed',
+      'Mark a release promoted to prod a failed change (rolled back or replaced for a failure), for the change failure ' +
+        'rate and time to restore: --release <id> --by <name> --comment <why> [--restored-at <iso time>]',
+      'mark-failed',
+    );
     command(
       'pipeline:hook',
       'Install the git post-commit hook that starts a run for each commit on main (--remove to uninstall)',

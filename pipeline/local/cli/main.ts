@@ -2,8 +2,11 @@ import { environmentNames, status, stop } from './environment-commands';
 import { installHook, removeHook } from './git-hook';
 import { runMain, parseCommandLine } from '../../kit/cli';
 import { parseDurationMs } from '../../kit/durations';
+import { workspace } from '../../kit/workspace';
+import { PIPELINE, planFor } from '../../model';
+import { failedChangeMark, readHistory, recordFailedChange } from '../report/history';
 import { localConfig } from '../run/local-config';
-import { parseOnlyGates } from '../run/local-plan';
+import { parseOnlyGates, productionOf } from '../run/local-plan';
 import { PipelineRun, RunOptions } from '../run/pipeline-run';
 
 /**
@@ -15,6 +18,7 @@ import { PipelineRun, RunOptions } from '../run/pipeline-run';
  *   approve  --by <name> --comment <text> [--run <id>]
  *   reject   --by <name> --comment <text> [--run <id>]
  *   resume   [--run <id>] [--approve --by <name> --comment <text>]
+ *   mark-failed --release <id> --by <name> --comment <why> [--restored-at <iso time>]
  *   status | stop
  *   hook     [--remove]
  *
@@ -22,7 +26,8 @@ import { PipelineRun, RunOptions } from '../run/pipeline-run';
  * 75 waiting for an approval (`EXIT_CODE` in run-summary.ts).
  */
 
-const USAGE = 'usage: main.ts <run|approve|reject|resume|status|stop|hook> [options] (see pipeline/local/cli/main.ts)';
+const USAGE =
+  'usage: main.ts <run|approve|reject|resume|mark-failed|status|stop|hook> [options] (see pipeline/local/cli/main.ts)';
 
 const OPTIONS = {
   'allow-dirty': { type: 'boolean' },
@@ -38,6 +43,7 @@ const OPTIONS = {
   'output-file': { type: 'string' },
   run: { type: 'string' },
   remove: { type: 'boolean' },
+  'restored-at': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
@@ -72,6 +78,32 @@ function decisionArgs(values: Values, verb: string): { by: string; comment: stri
   return { by: values.by, comment: values.comment };
 }
 
+/**
+ * `mark-failed`: a release promoted to prod that had to be rolled back or replaced for a failure
+ * counts as a failed change, with who said so and why, in the history and the audit log. A
+ * refusal writes nothing.
+ */
+function markFailed(values: Values): number {
+  if (!values.release || !values.by || !values.comment) {
+    throw new Error(
+      'mark-failed needs --release <id>, --by <your name> and --comment <why>: the mark goes into the history and the audit log',
+    );
+  }
+  const mark = failedChangeMark(readHistory(workspace.history()), {
+    releaseId: values.release,
+    environment: productionOf(planFor(PIPELINE)),
+    by: values.by,
+    comment: values.comment,
+    restoredAt: values['restored-at'],
+  });
+  recordFailedChange({ history: workspace.history(), audit: workspace.approvals() }, mark);
+  console.log(
+    `release ${mark.releaseId} (run ${mark.runId}) marked a failed change in ${mark.environment} by ${mark.by}; ` +
+      `recorded in ${workspace.history()} and ${workspace.approvals()}`,
+  );
+  return 0;
+}
+
 async function main(): Promise<number> {
   // `npx projen pipeline -- --approve …` hands over the `--` too: it separates projen's options, not ours.
   const { values, positionals } = parseCommandLine(process.argv.slice(2), OPTIONS);
@@ -102,6 +134,8 @@ async function main(): Promise<number> {
         runOptions({ ...values, approve: false }),
       );
     }
+    case 'mark-failed':
+      return markFailed(values);
     case 'status':
       return status();
     case 'stop':
