@@ -1,7 +1,7 @@
 import { Component, Task } from 'projen';
 import { TypeScriptProject } from 'projen/lib/typescript';
 import { GATES } from '../pipeline/model/gates';
-import { PROMOTE_BASELINE_TASK } from '../pipeline/model/load';
+import { PROMOTE_BASELINE_TASK, SYNTHETIC_TRAFFIC_TASK } from '../pipeline/model/load';
 
 /**
  * The gates that verify a running environment from the outside: the integration tests over
@@ -48,6 +48,11 @@ export class Verification extends Component {
     this.smokeTask = project.addTask(GATES.smoke.task, {
       description: 'Gate: health (expected version and environment) and the critical path against B2_API_URL',
       exec: 'tsx test/smoke/gate.ts',
+    });
+    project.addTask(SYNTHETIC_TRAFFIC_TASK, {
+      description:
+        'Synthetic users through B2_API_URL while a release is shifted in and baked: the load profile’s session at B2_LOAD_MULTIPLIER x the current load for B2_LOAD_DURATION',
+      exec: 'tsx loadtest/synthetic.ts',
     });
     this.promoteBaselineTask = project.addTask(PROMOTE_BASELINE_TASK, {
       description:

@@ -19,6 +19,17 @@ const API = __ENV.B2_API_URL;
 const RUN = __ENV.B2_LOAD_RUN;
 const PASSWORD = __ENV.B2_LOAD_PASSWORD;
 const ALREADY_REGISTERED = Number(__ENV.B2_LOAD_USERS_REGISTERED || '0');
+/**
+ * Synthetic users during a deploy (`synthetic.ts`) split their sessions evenly between the
+ * release being deployed and the live one (the local front's pin header), so the canary judge
+ * compares equal samples taken over the same seconds. A load gate's sessions are never pinned.
+ */
+const PIN_SPLIT = __ENV.B2_LOAD_PIN_SPLIT === '1';
+const PIN_HEADER = 'x-b2-pin';
+/** Marks the pool's set-up requests, so that the local front never judges them as sessions. */
+const SETUP_HEADER = 'x-b2-setup';
+/** The pin of the session this VU is running. */
+let sessionPin: 'candidate' | 'live' | undefined;
 
 export const options = k6Options(plan);
 
@@ -63,7 +74,12 @@ function memoryText(): string {
 
 function jsonParams(endpoint: Endpoint | 'register' | 'seed', name: string, token?: string) {
   return {
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'Content-Type': 'application/json',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(sessionPin ? { [PIN_HEADER]: sessionPin } : {}),
+      ...(endpoint === 'register' || endpoint === 'seed' ? { [SETUP_HEADER]: '1' } : {}),
+    },
     tags: { endpoint, name },
     timeout: REQUEST_TIMEOUT,
   };
@@ -201,7 +217,9 @@ const STEPS: Record<Endpoint, Step> = {
  * sessions a minute and the service's per-user rate limits are never what is measured.
  */
 export default function userSession(data: SetupData): void {
-  const state: SessionState = { user: data.users[exec.scenario.iterationInTest % data.users.length], seen: [] };
+  const iteration = exec.scenario.iterationInTest;
+  sessionPin = PIN_SPLIT ? (iteration % 2 === 0 ? 'candidate' : 'live') : undefined;
+  const state: SessionState = { user: data.users[iteration % data.users.length], seen: [] };
   for (const endpoint of plan.session) {
     // A step that failed leaves nothing for the next (no token, no memory): the session ends
     // there, its failure already counted in http_req_failed and checks.

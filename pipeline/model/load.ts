@@ -31,3 +31,9 @@ export const PROMOTE_BASELINE_TASK = 'load:promote-baseline';
  * remote environments (AWS) sets it, to `1`.
  */
 export const LOAD_REMOTE_TARGET_VARIABLE = 'B2_LOAD_ALLOW_REMOTE';
+
+/**
+ * The task that drives synthetic users (the load profile's session) through an environment
+ * while a release is shifted in and baked, so that no bake is judged on an empty window.
+ */
+export const SYNTHETIC_TRAFFIC_TASK = 'load:synthetic';

@@ -31,6 +31,7 @@ export function gitUserName(): string | undefined {
 export async function askForDecision(
   environment: string,
   timeoutMs = PROMPT_TIMEOUT_MS,
+  question = `Deploy to ${environment}?`,
 ): Promise<TerminalDecision | undefined> {
   const interrupted = new AbortController();
   const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), interrupted.signal]);
@@ -46,7 +47,7 @@ export async function askForDecision(
   rl.once('close', () => (closed = true));
   try {
     const answer = (
-      await ask(`Deploy to ${environment}? Type approve, reject, or press Enter to decide later: `)
+      await ask(`${question} Type approve, reject, or press Enter to decide later: `)
     )?.toLowerCase();
     if (closed || (answer !== 'approve' && answer !== 'reject')) return undefined;
     const suggested = gitUserName();

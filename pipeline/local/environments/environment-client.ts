@@ -16,6 +16,7 @@ import { EndpointSamples, MetricsSnapshot } from './release-metrics';
 export interface ReleaseSamples {
   readonly endpoints: Readonly<Record<string, EndpointSamples>>;
   readonly firstServedAt?: number;
+  readonly firstFaultAt?: number;
 }
 import { workspace } from '../../kit/workspace';
 import { PROJECT_ROOT } from '../../toolchain/paths';

@@ -252,10 +252,7 @@ function adminApi(host: EnvironmentHost, stop: () => void): Hono {
   app.get('/samples/:releaseId', (c) => {
     const since = Number(c.req.query('since') ?? 0);
     const releaseId = c.req.param('releaseId');
-    return c.json({
-      endpoints: host.front.samplesOf(releaseId, since),
-      firstServedAt: host.front.firstServedAt(releaseId),
-    });
+    return c.json({ endpoints: host.front.samplesOf(releaseId, since), ...host.front.firstsOf(releaseId) });
   });
   app.post('/deploy', async (c) => {
     const body = z.object({ release: releaseSchema, share: z.number().min(1).max(100) }).parse(await c.req.json());

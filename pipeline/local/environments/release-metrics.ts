@@ -45,6 +45,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 export class ReleaseMetrics {
   private samples: Sample[] = [];
   private first?: number;
+  private firstFault?: number;
 
   constructor(
     private readonly windowMs = 5 * 60_000,
@@ -53,6 +54,7 @@ export class ReleaseMetrics {
 
   record(status: number, ms: number, endpoint?: string, at = Date.now()): void {
     this.first ??= at;
+    if (isReleaseFault(status)) this.firstFault ??= at;
     this.samples.push({ at, failed: isReleaseFault(status), ms, endpoint });
     if (this.samples.length > this.maxSamples) this.samples.splice(0, this.samples.length - this.maxSamples);
   }
@@ -92,5 +94,10 @@ export class ReleaseMetrics {
   /** When the release served its first request, epoch ms; undefined before it served any. */
   get firstServedAt(): number | undefined {
     return this.first;
+  }
+
+  /** When the release first failed a request (its fault, not the client's), epoch ms. */
+  get firstFaultAt(): number | undefined {
+    return this.firstFault;
   }
 }

@@ -1,5 +1,6 @@
-import { AlarmWatch, Breach, RollbackTriggers, tooThinToJudge } from './alarms';
-import { EnvironmentClient, RollbackResult } from './environment-client';
+import { AlarmWatch, Breach, MIN_LATENCY_SAMPLES, RollbackTriggers, tooThinToJudge } from './alarms';
+import { EnvironmentClient, ReleaseSamples, RollbackResult } from './environment-client';
+import type { CanaryJudgement } from '../judgement/canary-judge';
 import { EnvironmentState } from './environment-host';
 import { shiftSteps } from './traffic-shift';
 import type { TrafficShift } from '../../model';
@@ -23,6 +24,26 @@ export interface RolloutProps {
   readonly verify: (signal: AbortSignal) => Promise<VerifyOutcome>;
   /** A line for the progress display. */
   readonly onProgress?: (message: string) => void;
+  /**
+   * Judges the new release against the previous one, per endpoint, on what both served while
+   * side by side, before all traffic moves. @default - no judgement (alarms and gates only)
+   */
+  readonly judge?: CanaryJudge;
+  /**
+   * Runs once the new release is up and taking its first share, before the steps are timed:
+   * where the engine starts its synthetic users and waits for their traffic to flow.
+   */
+  readonly onDeployed?: () => Promise<void>;
+}
+
+/** The canary judge as a rollout uses it. */
+export interface CanaryJudge {
+  readonly judge: (
+    canary: ReleaseSamples['endpoints'],
+    previous: ReleaseSamples['endpoints'],
+  ) => CanaryJudgement;
+  /** A person decides a marginal judgement: go on (`promote`) or roll back. */
+  readonly onMarginal: (judgement: CanaryJudgement, signal: AbortSignal) => Promise<'promote' | 'rollback'>;
 }
 
 export type RolloutOutcome = DeploymentRecord & {
@@ -30,6 +51,8 @@ export type RolloutOutcome = DeploymentRecord & {
   readonly reason?: string;
   /** The release that was live before, and is again after a rollback. */
   readonly previousReleaseId?: string;
+  /** The canary judge's verdict, when the new release stood beside a previous one. */
+  readonly judgement?: CanaryJudgement;
 };
 
 /** Waits `ms`, or less when the signal aborts. */
@@ -44,6 +67,29 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
+
+/**
+ * How many times its configured length a bake may run on while its windows are too thin to
+ * judge: long enough for traffic that started late, short enough that silence ends in a rollback.
+ */
+const BAKE_EXTENSION = 4;
+
+/**
+ * The bake: at least `bakeMs`, and on until the alarms have judged `windows` windows of real
+ * traffic (a CloudWatch alarm's evaluation periods), for at most `BAKE_EXTENSION` times as long.
+ */
+async function bakeUntilJudged(
+  judged: { readonly windows: number },
+  windows: number,
+  bakeMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const started = Date.now();
+  await sleep(bakeMs, signal);
+  while (judged.windows < windows && !signal.aborted && Date.now() - started < bakeMs * BAKE_EXTENSION) {
+    await sleep(100, signal);
+  }
+}
 
 /** The new release is gone from the environment although nobody rolled it back: it crashed. */
 function crashOf(state: EnvironmentState, release: Release): Breach | undefined {
@@ -60,7 +106,7 @@ function crashOf(state: EnvironmentState, release: Release): Breach | undefined 
  * breach. Each window is what the front saw of the release during that minute, or since the
  * last judged window when the minutes in between were too thin to judge.
  */
-function watchAlarms(props: RolloutProps, signal: AbortSignal): Promise<Breach | undefined> {
+function watchAlarms(props: RolloutProps, signal: AbortSignal, judged: { windows: number }): Promise<Breach | undefined> {
   const watch = new AlarmWatch(props.triggers);
   return (async () => {
     let windowStart = Date.now();
@@ -74,6 +120,7 @@ function watchAlarms(props: RolloutProps, signal: AbortSignal): Promise<Breach |
       const window = await props.environment.metrics(props.release.id, windowStart);
       // A thin window stays open: the next one includes its requests.
       if (tooThinToJudge(window)) continue;
+      judged.windows += 1;
       const breach = watch.observe(window);
       windowStart = now;
       if (breach) return breach;
@@ -121,6 +168,15 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     return finish('failed', { reason: `the release did not start: ${(err as Error).message}` });
   }
 
+  try {
+    await props.onDeployed?.();
+  } catch (err) {
+    const rolledBack = await environment.rollback();
+    return finish('failed', {
+      reason: `${(err as Error).message}; the release was taken out again (${rolledBack.trafficRestoredMs.toFixed(1)} ms)`,
+    });
+  }
+
   const stopWatching = new AbortController();
   const stopGates = new AbortController();
   let failure: { reason: string; detectedAt: number; share: number; rolledBack: Promise<RollbackResult> } | undefined;
@@ -131,7 +187,11 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     stopGates.abort(`${environment.environment} is rolling back: ${reason}`);
     props.onProgress?.(`rolling back: ${reason}`);
   };
-  const alarm = watchAlarms(props, stopWatching.signal).then((breach) => {
+  const judged = { windows: 0 };
+  // The judge compares what both releases served from here on: the sessions, not the users' set-up.
+  const deployedAt = Date.now();
+  let judgement: CanaryJudgement | undefined;
+  const alarm = watchAlarms(props, stopWatching.signal, judged).then((breach) => {
     if (breach) rollBack(`alarm ${breach.alarm}: ${breach.description}`);
   });
 
@@ -151,40 +211,72 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     );
     await sleep(step.holdMs, stopGates.signal);
   }
+  if (!stopGates.signal.aborted && previousReleaseId && steps.length > 1 && props.judge) {
+    const [canary, previous] = await Promise.all([
+      environment.samples(release.id, deployedAt),
+      environment.samples(previousReleaseId, deployedAt),
+    ]);
+    judgement = props.judge.judge(canary.endpoints, previous.endpoints);
+    props.onProgress?.(judgement.summary);
+    if (judgement.outcome === 'fail') rollBack(judgement.summary);
+    if (judgement.outcome === 'marginal' && !stopGates.signal.aborted) {
+      const decision = await props.judge.onMarginal(judgement, stopGates.signal);
+      if (decision === 'rollback') rollBack(`${judgement.summary}; rolled back by decision`);
+    }
+  }
   if (!stopGates.signal.aborted) {
     if (steps.length > 1) await shift(last.share);
     props.onProgress?.(
       `all traffic on ${release.id}; verifying while ${previousReleaseId ?? 'no previous release'} stands by`,
     );
     // The alarms watch all traffic on the new release for the rest of the bake, and at least one evaluation period.
+    const bakeMs = Math.max(last.holdMs, props.triggers.evaluationMinutes * props.minuteMs);
     const [gateFailure] = await Promise.all([
       props.verify(stopGates.signal),
-      sleep(Math.max(last.holdMs, props.triggers.evaluationMinutes * props.minuteMs), stopGates.signal),
+      bakeUntilJudged(judged, props.triggers.evaluationMinutes, bakeMs, stopGates.signal),
     ]);
     if (gateFailure) rollBack(gateFailure);
   }
   stopWatching.abort();
   await alarm;
+  // No bake passes on silence: a release that no window had the traffic to judge is not known good.
+  if (!failure && judged.windows < props.triggers.evaluationMinutes) {
+    rollBack(
+      `too little traffic to judge: ${judged.windows} of the ${props.triggers.evaluationMinutes} alarm windows the bake needs held ${MIN_LATENCY_SAMPLES} requests of ${release.id}`,
+    );
+  }
 
   if (!failure) {
     const state = await environment.state();
     // A previous release that crashed meanwhile handed the environment to the new one already.
     if (state.candidate?.id === release.id) await environment.promote();
-    return finish('promoted');
+    return finish('promoted', { judgement });
   }
 
   const rolledBack = await failure.rolledBack;
   const { detectedAt } = failure;
+  const restoredAt = detectedAt + rolledBack.trafficRestoredMs;
+  // What the bad release's users saw: from its first request (and its first fault) to traffic back.
+  const firsts = await environment.samples(release.id, restoredAt).catch(() => undefined);
+  const afterFault = firsts?.firstFaultAt
+    ? await environment.metrics(release.id, firsts.firstFaultAt).catch(() => undefined)
+    : undefined;
+  const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
   return finish('rolled-back', {
     reason: failure.reason,
+    judgement,
     rollback: {
       reason: failure.reason,
       detectedAt: new Date(detectedAt).toISOString(),
       // The host reports how long its switch took; the rollback call started when the failure was detected.
-      restoredAt: new Date(detectedAt + rolledBack.trafficRestoredMs).toISOString(),
+      restoredAt: new Date(restoredAt).toISOString(),
       trafficRestoredMs: rolledBack.trafficRestoredMs,
       candidateStoppedMs: rolledBack.candidateStoppedMs,
       candidateShare: failure.share,
+      firstServedAt: iso(firsts?.firstServedAt),
+      firstFaultAt: iso(firsts?.firstFaultAt),
+      afterFirstFault: afterFault ? { requests: afterFault.requests, failed: afterFault.errors } : undefined,
+      judgement: judgement && judgement.outcome !== 'pass' ? judgement.summary : undefined,
     },
   });
 }

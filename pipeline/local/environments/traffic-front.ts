@@ -28,6 +28,12 @@ export type ReleaseRole = 'live' | 'candidate';
  */
 export const PIN_HEADER = 'x-b2-pin';
 
+/**
+ * The synthetic users' own set-up (signing up, seeding memories) carries this header: served like
+ * any request, but not filed under the profile's endpoints, so it is never judged as a session.
+ */
+export const SETUP_HEADER = 'x-b2-setup';
+
 export interface TrafficFrontProps {
   readonly port: number;
   /** @default '127.0.0.1' — environments are reachable from this machine only. */
@@ -150,9 +156,10 @@ export class TrafficFront {
     return (this.metrics.get(releaseId) ?? new ReleaseMetrics()).endpointSamples(since);
   }
 
-  /** When the release served its first request through this front (epoch ms). */
-  firstServedAt(releaseId: string): number | undefined {
-    return this.metrics.get(releaseId)?.firstServedAt;
+  /** When the release served its first request, and first failed one, through this front (epoch ms). */
+  firstsOf(releaseId: string): { readonly firstServedAt?: number; readonly firstFaultAt?: number } {
+    const metrics = this.metrics.get(releaseId);
+    return { firstServedAt: metrics?.firstServedAt, firstFaultAt: metrics?.firstFaultAt };
   }
 
   /** Waits until no request is in flight to the release (bounded), then closes its connections. */
@@ -194,7 +201,7 @@ export class TrafficFront {
     const pin = pinHeader === 'candidate' || pinHeader === 'live' ? pinHeader : undefined;
     let route: Route | undefined = this.pick(undefined, pin);
     if (!route) return sendError(res, 503, 'no_release', 'No release of this environment is live.');
-    const endpoint = endpointOfRequest(req.method ?? 'GET', req.url ?? '/');
+    const endpoint = req.headers[SETUP_HEADER] ? undefined : endpointOfRequest(req.method ?? 'GET', req.url ?? '/');
     // A client that hangs up before its answer is complete ended the exchange, not the release.
     let clientGone = false;
     res.once('close', () => (clientGone = !res.writableFinished));
@@ -249,7 +256,7 @@ export class TrafficFront {
       method: req.method as 'GET',
       headers: {
         // The body was buffered: undici sets its length; the host is the environment's, as the client sent it.
-        ...forwardable(req.headers, ['host', 'content-length', PIN_HEADER]),
+        ...forwardable(req.headers, ['host', 'content-length', PIN_HEADER, SETUP_HEADER]),
         host: req.headers.host ?? new URL(route.upstream.origin).host,
         'x-forwarded-for': prior ? `${String(prior)}, ${client}` : client,
         'x-forwarded-proto': 'http',

@@ -16,6 +16,7 @@ import {
   latestAwaitingRun,
   newRunId,
   readSummary,
+  runAwaitingJudgement,
   runFolder,
   RunSummary,
 } from './run-record';
@@ -27,6 +28,7 @@ import { ToolName } from '../../toolchain/versions';
 import { awaitingApprovalLines, decideApproval, recordCommandDecision } from '../approval/approval-stage';
 import { Decision } from '../approval/approvals';
 import { LocalEnvironments } from '../environments/local-environments';
+import { recordJudgementDecision } from '../judgement/marginal-decision';
 import { describeShift } from '../environments/traffic-shift';
 import { pruneReleases } from '../release/release-build';
 
@@ -34,7 +36,8 @@ export type { RunOptions } from './run-context';
 
 /** The tools the plan's gates need, checked before anything runs: a missing tool fails at once, with the fix. */
 async function missingTools(plan: PipelinePlan): Promise<string[]> {
-  const needed = new Set<ToolName>(['dynamodb-local']);
+  // DynamoDB Local holds every environment; k6 drives the synthetic users of every deploy.
+  const needed = new Set<ToolName>(['dynamodb-local', 'k6']);
   for (const stage of plan.stages) {
     for (const step of stage.steps) if (step.kind === 'gate') step.gate.tools.forEach((t) => needed.add(t));
   }
@@ -171,6 +174,15 @@ export class PipelineRun {
     options: RunOptions,
     log: (line: string) => void = console.log,
   ): Promise<number> {
+    const judged = runAwaitingJudgement(runId);
+    if (judged) {
+      // The run is still going, its canary live: the decision goes into the audit log, where it waits for it.
+      const { shown } = recordJudgementDecision(judged, verdict, by, comment);
+      log(
+        `${shown}\n\n${verdict === 'approved' ? 'Promote' : 'Roll back'} recorded for the marginal canary of run ${judged.runId} in ${judged.awaitingJudgement}; the run acts on it now.`,
+      );
+      return EXIT_CODE.promoted;
+    }
     const run = waitingRun(runId, 'no run is waiting for an approval');
     const environment = run.awaiting;
     if (!environment) throw new Error(`run ${run.runId} does not say which environment waits for the approval`);

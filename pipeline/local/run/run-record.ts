@@ -69,6 +69,11 @@ export interface RunSummary {
   reason?: string;
   /** The environment whose approval the run waits for. */
   awaiting?: string;
+  /**
+   * The environment whose canary the judge found marginal, while the run (still running, the
+   * canary live at its share) waits for a person to decide it by command.
+   */
+  awaitingJudgement?: string;
   readonly release: {
     readonly id: string;
     readonly commit: string;
@@ -126,6 +131,18 @@ export function latestAwaitingRun(): RunSummary | undefined {
     .map(readSummary)
     .filter((s) => s.outcome === 'awaiting-approval');
   return waiting[waiting.length - 1];
+}
+
+/** The run waiting for a person to decide a marginal canary judgement: the one named, or the newest. */
+export function runAwaitingJudgement(runId?: string): RunSummary | undefined {
+  if (runId) {
+    const run = readSummary(runId);
+    return run.awaitingJudgement && run.outcome === 'running' ? run : undefined;
+  }
+  return runIds()
+    .map(readSummary)
+    .filter((s) => s.awaitingJudgement && s.outcome === 'running')
+    .pop();
 }
 
 /** `20251125T145012Z-ec9ad50`: sortable by time, readable by commit. */

@@ -1,0 +1,97 @@
+import * as path from 'node:path';
+import { runProjenTask, TaskProcessResult } from '../../kit/task-process';
+import { JudgementPolicy, SYNTHETIC_TRAFFIC_TASK } from '../../model';
+import { MIN_LATENCY_SAMPLES } from '../environments/alarms';
+import { ShiftStep } from '../environments/traffic-shift';
+
+/** The load profile as the synthetic users' rate is planned from it. */
+export interface ProfileLoad {
+  readonly requestsPerSecond: number;
+  readonly session: readonly string[];
+}
+
+export interface SyntheticPlanProps {
+  readonly profile: ProfileLoad;
+  /** The rollout's steps; every step but the last has the new release beside the previous one. */
+  readonly steps: readonly ShiftStep[];
+  /** Whether a previous release stands beside the new one (not so for a first release). */
+  readonly sideBySide: boolean;
+  readonly minuteMs: number;
+  readonly policy: JudgementPolicy;
+}
+
+export interface SyntheticPlan {
+  /** Times the profile's current load the synthetic users drive. */
+  readonly multiplier: number;
+  /** How long the new release runs beside the previous one: the canary judge's window. */
+  readonly sideBySideMs: number;
+}
+
+/** k6's sessions start with a ramp and end mid-session: plan for this much more than the bare minimum. */
+const HEADROOM = 2;
+/** The most the synthetic users drive: the 10x load the staging gate proves this machine holds. */
+const MAX_MULTIPLIER = 10;
+
+/**
+ * The rate the synthetic users need: the current load, or more where it would leave too few
+ * requests to judge. Two needs: each alarm window (one local minute) must hold enough requests
+ * for its latency to be judged, and over the side-by-side steps each endpoint of the session
+ * must give the canary judge its minimum sample on both releases (the sessions split evenly).
+ */
+export function syntheticPlan(props: SyntheticPlanProps): SyntheticPlan {
+  const { profile, steps, minuteMs, policy } = props;
+  const sideBySideMs = props.sideBySide ? steps.slice(0, -1).reduce((sum, step) => sum + step.holdMs, 0) : 0;
+  const perMinuteWindow = MIN_LATENCY_SAMPLES / (minuteMs / 1000);
+  const rarest = Math.min(...[...new Set(profile.session)].map((e) => profile.session.filter((x) => x === e).length));
+  const perEndpoint =
+    sideBySideMs > 0
+      ? (2 * policy.minSamplesPerEndpoint * profile.session.length) / (rarest * (sideBySideMs / 1000))
+      : 0;
+  const needed = Math.max(profile.requestsPerSecond, perMinuteWindow, perEndpoint) * HEADROOM;
+  return {
+    multiplier: Math.min(MAX_MULTIPLIER, Math.max(1, Math.ceil(needed / profile.requestsPerSecond))),
+    sideBySideMs,
+  };
+}
+
+/** Synthetic users running against one environment until stopped. */
+export class SyntheticUsers {
+  private readonly stopper = new AbortController();
+  private readonly done: Promise<TaskProcessResult>;
+
+  constructor(props: {
+    readonly url: string;
+    readonly multiplier: number;
+    /** The most they run; the engine stops them sooner. */
+    readonly maxDurationMs: number;
+    readonly reportsDir: string;
+    readonly log: string;
+  }) {
+    this.done = runProjenTask(SYNTHETIC_TRAFFIC_TASK, {
+      env: {
+        B2_API_URL: props.url,
+        B2_LOAD_MULTIPLIER: String(props.multiplier),
+        B2_LOAD_DURATION: `${Math.ceil(props.maxDurationMs / 1000)}s`,
+        B2_REPORTS_DIR: props.reportsDir,
+      },
+      log: props.log,
+      timeoutMs: props.maxDurationMs + 120_000,
+      signal: this.stopper.signal,
+    });
+  }
+
+  /** Stops them (if still running) and resolves once their process has ended. */
+  async stop(): Promise<void> {
+    this.stopper.abort('the deploy no longer needs synthetic users');
+    await this.done;
+  }
+
+  /** Resolves with why they stopped early (k6 missing, the target unreachable), if they did. */
+  get ended(): Promise<TaskProcessResult> {
+    return this.done;
+  }
+
+  static logFile(logDir: string, environment: string): string {
+    return path.join(logDir, `${environment}-synthetic-users.log`);
+  }
+}
