@@ -21,6 +21,10 @@ export interface ReleaseAssets {
   readonly rotation: string;
   /** The built web front end. */
   readonly web: string;
+  /** The Synthetics canary bundle that walks the session every minute. */
+  readonly canary: string;
+  /** The CodeDeploy pre-traffic hook bundle that walks the session against a new version. */
+  readonly preTrafficHook: string;
 }
 
 /** The release folders under `dir` (by default the `bundle` task's output). */
@@ -29,6 +33,8 @@ export function releaseAssets(dir: string = RELEASE_DIR): ReleaseAssets {
     lambda: path.join(dir, RELEASE_PARTS.lambda),
     rotation: path.join(dir, RELEASE_PARTS.rotation),
     web: path.join(dir, RELEASE_PARTS.web),
+    canary: path.join(dir, RELEASE_PARTS.canary),
+    preTrafficHook: path.join(dir, RELEASE_PARTS.preTrafficHook),
   };
 }
 
@@ -38,7 +44,7 @@ export interface ServiceStageProps extends Omit<StageProps, 'env'> {
   readonly commit: string;
   /**
    * The built release.
-   * @default releaseAssets() — `dist/release/{lambda,rotation,web}`
+   * @default releaseAssets() — `dist/release/{lambda,rotation,web,canary,pre-traffic-hook}`
    */
   readonly assets?: ReleaseAssets;
 }
@@ -92,8 +98,11 @@ export class ServiceStage extends Stage {
       commit: props.commit,
       lambdaAssetDir: assets.lambda,
       rotationAssetDir: assets.rotation,
+      canaryAssetDir: assets.canary,
+      preTrafficHookAssetDir: assets.preTrafficHook,
       table: this.data.table,
       deploymentAlarms: this.monitoring.deploymentAlarms,
+      alarmTopic: this.monitoring.alarmTopic,
     });
     this.web = new WebStack(this, 'Web', {
       ...stackProps('web'),

@@ -14,13 +14,17 @@ export const RELEASE_BUNDLES = {
   rotation: 'service/src/rotation.ts',
   /** The API and web front end on plain Node, for the local run and the local engine. */
   server: 'service/src/server.ts',
+  /** The CloudWatch Synthetics canary that walks the smoke path every minute, handler `index.handler`. */
+  canary: 'service/release-judgement/canary.ts',
+  /** The CodeDeploy pre-traffic hook that walks the smoke path against a new version, handler `index.handler`. */
+  'pre-traffic-hook': 'service/release-judgement/pre-traffic-hook.ts',
 } as const;
 
 export type ReleaseBundle = keyof typeof RELEASE_BUNDLES;
 
 /**
  * The oldest Node the bundles run on: Node 20 runs the local environments, Node 22 the Lambda
- * functions (stages/stacks/api-stack.ts).
+ * functions (stages/stacks/api-stack.ts) and the Synthetics runtime of the canary.
  */
 const NODE_TARGET = 'node20';
 
@@ -44,7 +48,7 @@ export interface BundleProps {
   readonly dirty: boolean;
 }
 
-/** Builds `<outDir>/{lambda,rotation,server}/index.mjs` and `<outDir>/release.json`. */
+/** Builds `<outDir>/<bundle>/index.mjs` for each of `RELEASE_BUNDLES`, and `<outDir>/release.json`. */
 export async function bundleRelease(props: BundleProps): Promise<ReleaseManifest> {
   const names = Object.keys(RELEASE_BUNDLES) as ReleaseBundle[];
   for (const name of names) rmSync(path.join(props.outDir, name), { recursive: true, force: true });
@@ -88,7 +92,7 @@ async function main(): Promise<number> {
   const manifest = await bundleRelease({ outDir: DEFAULT_RELEASE_DIR, commit, dirty });
   const where = path.relative(process.cwd(), DEFAULT_RELEASE_DIR) || '.';
   console.log(
-    `release ${manifest.commit.slice(0, 12)}${manifest.dirty ? ' (with uncommitted changes)' : ''} bundled into ${where}/{lambda,rotation,server}`,
+    `release ${manifest.commit.slice(0, 12)}${manifest.dirty ? ' (with uncommitted changes)' : ''} bundled into ${where}/{${Object.keys(RELEASE_BUNDLES).join(',')}}`,
   );
   return 0;
 }

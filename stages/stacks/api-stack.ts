@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
@@ -14,6 +15,7 @@ import { TABLE_DESIGN } from '../../service/src/data/table-design';
 import { SETTING } from '../../service/src/settings';
 import { acknowledge } from '../compliance/acknowledge';
 import { EnvironmentConfig, resourceNames, TrafficShift, removalPolicyOf } from '../config';
+import { ReleaseJudgement } from '../release-judgement';
 
 export interface ApiStackProps extends StackProps {
   readonly environment: EnvironmentConfig;
@@ -23,9 +25,18 @@ export interface ApiStackProps extends StackProps {
   readonly lambdaAssetDir: string;
   /** The bundled Secrets Manager rotation handler for the signing keys (`index.handler`). */
   readonly rotationAssetDir: string;
+  /** The bundled Synthetics canary that walks the session every minute (`index.handler`). */
+  readonly canaryAssetDir: string;
+  /** The bundled CodeDeploy pre-traffic hook that walks the session against a new version (`index.handler`). */
+  readonly preTrafficHookAssetDir: string;
   readonly table: dynamodb.ITable;
   /** The alarms that stop a deployment and send all traffic back to the previous release. */
   readonly deploymentAlarms: readonly cloudwatch.IAlarm[];
+  /**
+   * Where the release judgement's alarms send their state changes.
+   * @default - no notification
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -97,6 +108,8 @@ export class ApiStack extends Stack {
   readonly signingKeys: secretsmanager.Secret;
   readonly deploymentGroup: codedeploy.LambdaDeploymentGroup;
   readonly deploymentConfig: codedeploy.ILambdaDeploymentConfig;
+  /** The session canary, the pre-traffic hook and the new version's error rate. */
+  readonly releaseJudgement: ReleaseJudgement;
   /** The URL of the API stage (with a trailing slash). */
   readonly apiUrl: CfnOutput;
 
@@ -190,6 +203,24 @@ export class ApiStack extends Stack {
     this.webAcl = webAcl;
     this.wafAssociation = association;
 
+    this.releaseJudgement = new ReleaseJudgement(this, 'ReleaseJudgement', {
+      environment,
+      commit: props.commit,
+      version: this.function.currentVersion,
+      runtime: SERVICE_RUNTIME,
+      // The same URL as `api.url`, with the stage by name rather than by reference: the stage
+      // follows the methods, which follow the live alias, whose update (through the deployment
+      // group) waits on the canary's alarm, so a reference to the stage would close a cycle.
+      apiUrl: `https://${this.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${names.apiStage}/`,
+      canaryAssetDir: props.canaryAssetDir,
+      preTrafficHookAssetDir: props.preTrafficHookAssetDir,
+      alarmTopic: props.alarmTopic,
+    });
+    acknowledge(this.releaseJudgement.preTrafficHook.function, 'AwsSolutions-L1', NODE22_REASON);
+    // The alias update is what starts a deployment: the hook must already point at the new
+    // version, and the new version's error-rate alarm watch it, when CodeDeploy begins.
+    this.liveAlias.node.addDependency(this.releaseJudgement.preTrafficHook, this.releaseJudgement.releaseErrorRate);
+
     this.deploymentConfig = this.deploymentConfigFor(environment.trafficShift, names.deploymentGroup);
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
       application: new codedeploy.LambdaApplication(this, 'DeploymentApplication', {
@@ -198,9 +229,16 @@ export class ApiStack extends Stack {
       deploymentGroupName: names.deploymentGroup,
       alias: this.liveAlias,
       deploymentConfig: this.deploymentConfig,
-      alarms: [...props.deploymentAlarms],
+      alarms: [...props.deploymentAlarms, ...this.releaseJudgement.alarms],
+      preHook: this.releaseJudgement.preTrafficHook.function,
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
     });
+    const preTrafficHook = this.releaseJudgement.preTrafficHook.function;
+    acknowledge(
+      this.deploymentGroup.role.node.findChild('DefaultPolicy'),
+      `AwsSolutions-IAM5[Resource::<${this.getLogicalId(preTrafficHook.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      "CDK's grant that lets CodeDeploy invoke the pre-traffic hook: the hook function and its versions, no other function.",
+    );
     acknowledge(
       this.deploymentGroup.role,
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',

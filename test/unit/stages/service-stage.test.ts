@@ -342,9 +342,12 @@ describe.each(ENVIRONMENT_NAMES)('the %s stage', (name) => {
     it(`shifts traffic to a new release with ${expected.deploymentConfig}, rolling back on any alarm`, () => {
       const alarms = [
         stage.monitoring.api5xxAlarm,
+        stage.monitoring.api5xxRateAlarm,
         stage.monitoring.apiLatencyAlarm,
         stage.monitoring.lambdaErrorsAlarm,
         stage.monitoring.lambdaThrottlesAlarm,
+        stage.api.releaseJudgement.canary.alarm,
+        stage.api.releaseJudgement.releaseErrorRate.alarm,
       ];
       api.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
         DeploymentGroupName: `${name}-b2-api`,
