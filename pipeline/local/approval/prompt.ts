@@ -38,17 +38,15 @@ export async function askForDecision(
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   // Ctrl-C at the question means "not now", not "kill the run": the run stops awaiting approval.
   rl.on('SIGINT', () => interrupted.abort());
-  const ask = (question: string): Promise<string | undefined> =>
-    rl.question(question, { signal }).then(
+  const ask = (prompt: string): Promise<string | undefined> =>
+    rl.question(prompt, { signal }).then(
       (answer) => answer.trim(),
       () => undefined,
     );
   let closed = false;
   rl.once('close', () => (closed = true));
   try {
-    const answer = (
-      await ask(`${question} Type approve, reject, or press Enter to decide later: `)
-    )?.toLowerCase();
+    const answer = (await ask(`${question} Type approve, reject, or press Enter to decide later: `))?.toLowerCase();
     if (closed || (answer !== 'approve' && answer !== 'reject')) return undefined;
     const suggested = gitUserName();
     let by = '';

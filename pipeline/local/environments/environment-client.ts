@@ -147,8 +147,10 @@ export class EnvironmentClient {
     return this.call('POST', '/rollback');
   }
 
-  metrics(releaseId: string, since: number): Promise<MetricsSnapshot & { inflight: number }> {
-    return this.call('GET', `/metrics/${encodeURIComponent(releaseId)}?since=${since}`);
+  /** What the front saw of the release from `since` (epoch ms), until `until` when given. */
+  metrics(releaseId: string, since: number, until?: number): Promise<MetricsSnapshot & { inflight: number }> {
+    const range = `since=${since}${until === undefined ? '' : `&until=${until}`}`;
+    return this.call('GET', `/metrics/${encodeURIComponent(releaseId)}?${range}`);
   }
 
   /** Per endpoint, what the release served since `since`, and when it served its first request. */

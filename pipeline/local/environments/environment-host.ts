@@ -246,8 +246,9 @@ function adminApi(host: EnvironmentHost, stop: () => void): Hono {
   app.get('/state', (c) => c.json(host.state()));
   app.get('/metrics/:releaseId', (c) => {
     const since = Number(c.req.query('since') ?? 0);
+    const until = c.req.query('until') ? Number(c.req.query('until')) : undefined;
     const releaseId = c.req.param('releaseId');
-    return c.json({ ...host.front.metricsOf(releaseId, since), inflight: host.front.inflightOf(releaseId) });
+    return c.json({ ...host.front.metricsOf(releaseId, since, until), inflight: host.front.inflightOf(releaseId) });
   });
   app.get('/samples/:releaseId', (c) => {
     const since = Number(c.req.query('since') ?? 0);

@@ -59,11 +59,11 @@ export class ReleaseMetrics {
     if (this.samples.length > this.maxSamples) this.samples.splice(0, this.samples.length - this.maxSamples);
   }
 
-  /** Outcomes since `since` (epoch ms), at most the window. */
-  snapshot(since = 0, now = Date.now()): MetricsSnapshot {
+  /** Outcomes from `since` until `until` (epoch ms), at most the window. */
+  snapshot(since = 0, now = Date.now(), until = Number.POSITIVE_INFINITY): MetricsSnapshot {
     const from = Math.max(since, now - this.windowMs);
     this.samples = this.samples.filter((s) => s.at >= now - this.windowMs);
-    const window = this.samples.filter((s) => s.at >= from);
+    const window = this.samples.filter((s) => s.at >= from && s.at <= until);
     const latencies = window.map((s) => s.ms).sort((a, b) => a - b);
     const errors = window.filter((s) => s.failed).length;
     return {

@@ -1,9 +1,9 @@
 import { AlarmWatch, Breach, MIN_LATENCY_SAMPLES, RollbackTriggers, tooThinToJudge } from './alarms';
 import { EnvironmentClient, ReleaseSamples, RollbackResult } from './environment-client';
-import type { CanaryJudgement } from '../judgement/canary-judge';
 import { EnvironmentState } from './environment-host';
 import { shiftSteps } from './traffic-shift';
 import type { TrafficShift } from '../../model';
+import type { CanaryJudgement } from '../judgement/canary-judge';
 import { Release } from '../release/release-process';
 import { DeploymentRecord } from '../report/history';
 
@@ -38,10 +38,7 @@ export interface RolloutProps {
 
 /** The canary judge as a rollout uses it. */
 export interface CanaryJudge {
-  readonly judge: (
-    canary: ReleaseSamples['endpoints'],
-    previous: ReleaseSamples['endpoints'],
-  ) => CanaryJudgement;
+  readonly judge: (canary: ReleaseSamples['endpoints'], previous: ReleaseSamples['endpoints']) => CanaryJudgement;
   /** A person decides a marginal judgement: go on (`promote`) or roll back. */
   readonly onMarginal: (judgement: CanaryJudgement, signal: AbortSignal) => Promise<'promote' | 'rollback'>;
 }
@@ -106,7 +103,11 @@ function crashOf(state: EnvironmentState, release: Release): Breach | undefined 
  * breach. Each window is what the front saw of the release during that minute, or since the
  * last judged window when the minutes in between were too thin to judge.
  */
-function watchAlarms(props: RolloutProps, signal: AbortSignal, judged: { windows: number }): Promise<Breach | undefined> {
+function watchAlarms(
+  props: RolloutProps,
+  signal: AbortSignal,
+  judged: { windows: number },
+): Promise<Breach | undefined> {
   const watch = new AlarmWatch(props.triggers);
   return (async () => {
     let windowStart = Date.now();
@@ -258,10 +259,22 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
   const restoredAt = detectedAt + rolledBack.trafficRestoredMs;
   // What the bad release's users saw: from its first request (and its first fault) to traffic back.
   const firsts = await environment.samples(release.id, restoredAt).catch(() => undefined);
-  const afterFault = firsts?.firstFaultAt
-    ? await environment.metrics(release.id, firsts.firstFaultAt).catch(() => undefined)
-    : undefined;
-  const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+  // Everything the environment served, on either release, from the first fault until traffic was back.
+  const firstFaultAt = firsts?.firstFaultAt;
+  const inWindow =
+    firstFaultAt === undefined
+      ? undefined
+      : await Promise.all(
+          [release.id, ...(previousReleaseId ? [previousReleaseId] : [])].map((id) =>
+            environment.metrics(id, firstFaultAt, restoredAt),
+          ),
+        ).catch(() => undefined);
+  const afterFault = inWindow?.reduce(
+    (sum, m) => ({ requests: sum.requests + m.requests, errors: sum.errors + m.errors }),
+    { requests: 0, errors: 0 },
+  );
+  const iso = (ms: number | undefined): string | undefined =>
+    ms === undefined ? undefined : new Date(ms).toISOString();
   return finish('rolled-back', {
     reason: failure.reason,
     judgement,

@@ -147,8 +147,8 @@ export class TrafficFront {
     return this.inflight.get(releaseId) ?? 0;
   }
 
-  metricsOf(releaseId: string, since?: number): MetricsSnapshot {
-    return (this.metrics.get(releaseId) ?? new ReleaseMetrics()).snapshot(since);
+  metricsOf(releaseId: string, since?: number, until?: number): MetricsSnapshot {
+    return (this.metrics.get(releaseId) ?? new ReleaseMetrics()).snapshot(since, Date.now(), until);
   }
 
   /** Per endpoint of the load profile, what the release served since `since`: the canary judge's samples. */

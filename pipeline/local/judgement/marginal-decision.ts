@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { CanaryJudgement } from './canary-judge';
 import { workspace } from '../../kit/workspace';
 import { decisionsOf, Decision, recordDecision } from '../approval/approvals';
 import { askForDecision, PROMPT_TIMEOUT_MS } from '../approval/prompt';
 import { RunContext } from '../run/run-context';
 import { runFolder, RunSummary } from '../run/run-record';
-import { CanaryJudgement } from './canary-judge';
 
 /** The audit log's name for the decision on an environment's marginal canary. */
 export const judgementKey = (environment: string): string => `${environment}:canary`;

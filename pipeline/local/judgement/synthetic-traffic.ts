@@ -56,6 +56,11 @@ export function syntheticPlan(props: SyntheticPlanProps): SyntheticPlan {
 
 /** Synthetic users running against one environment until stopped. */
 export class SyntheticUsers {
+  /** Where their output goes in a run's logs. */
+  static logFile(logDir: string, environment: string): string {
+    return path.join(logDir, `${environment}-synthetic-users.log`);
+  }
+
   private readonly stopper = new AbortController();
   private readonly done: Promise<TaskProcessResult>;
 
@@ -89,9 +94,5 @@ export class SyntheticUsers {
   /** Resolves with why they stopped early (k6 missing, the target unreachable), if they did. */
   get ended(): Promise<TaskProcessResult> {
     return this.done;
-  }
-
-  static logFile(logDir: string, environment: string): string {
-    return path.join(logDir, `${environment}-synthetic-users.log`);
   }
 }

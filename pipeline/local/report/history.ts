@@ -19,7 +19,7 @@ export interface RollbackRecord {
   readonly firstServedAt?: string;
   /** When the bad release first failed a request: where its users started to see the fault. */
   readonly firstFaultAt?: string;
-  /** Requests the bad release served from its first fault until traffic was back, and how many of them it failed. */
+  /** Requests the environment served (on either release) from the bad release's first fault until traffic was back, and how many failed. */
   readonly afterFirstFault?: { readonly requests: number; readonly failed: number };
   /** What the canary judge found, when it was what rolled the release back. */
   readonly judgement?: string;

@@ -1,4 +1,10 @@
 import * as path from 'node:path';
+import { runWaves } from './gate-waves';
+import { EnvironmentStage, Wave } from './local-plan';
+import { ProgressTask } from './progress';
+import { RunContext } from './run-context';
+import { StageFailure } from './run-journal';
+import { reportsOf, runFolder } from './run-record';
 import { LOAD_PROFILE } from '../../../loadtest/profile';
 import { duration } from '../../kit/durations';
 import { JUDGEMENT_POLICY, LOAD_GATES } from '../../model';
@@ -8,18 +14,18 @@ import { shiftSteps } from '../environments/traffic-shift';
 import { judgeCanary } from '../judgement/canary-judge';
 import { decideMarginal } from '../judgement/marginal-decision';
 import { SyntheticUsers, syntheticPlan } from '../judgement/synthetic-traffic';
-import { runWaves } from './gate-waves';
-import { EnvironmentStage, Wave } from './local-plan';
-import { ProgressTask } from './progress';
-import { RunContext } from './run-context';
-import { StageFailure } from './run-journal';
-import { reportsOf, runFolder } from './run-record';
 
 /** How a rollback went, in the words of the run's last line and the deploy step. */
 function rollbackText(outcome: RolloutOutcome): string {
   if (!outcome.rollback) return '';
+  const { firstFaultAt, detectedAt, afterFirstFault } = outcome.rollback;
+  const sinceFault =
+    firstFaultAt && afterFirstFault
+      ? `; first failed request ${duration(Date.parse(detectedAt) - Date.parse(firstFaultAt))} before detection, ` +
+        `${afterFirstFault.failed} of ${afterFirstFault.requests} requests failed from then until traffic was back`
+      : '';
   return (
-    `; detected with ${outcome.rollback.candidateShare ?? '?'}% of traffic on ${outcome.releaseId}; ` +
+    `${sinceFault}; detected with ${outcome.rollback.candidateShare ?? '?'}% of traffic on ${outcome.releaseId}; ` +
     `traffic back on ${outcome.previousReleaseId ?? 'nothing (there was no previous release)'} ` +
     `${duration(outcome.rollback.trafficRestoredMs)} after detection, ${outcome.releaseId} stopped after ${duration(outcome.rollback.candidateStoppedMs)}`
   );
@@ -50,7 +56,9 @@ async function trafficFlowing(
     if (ended) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const why = ended ? (await users.ended).stoppedBecause ?? 'they stopped' : `nothing within ${TRAFFIC_START_TIMEOUT_MS / 1000} s`;
+  const why = ended
+    ? ((await users.ended).stoppedBecause ?? 'they stopped')
+    : `nothing within ${TRAFFIC_START_TIMEOUT_MS / 1000} s`;
   throw new Error(`the synthetic users sent no traffic through ${client.url} (${why}): the bake cannot be judged`);
 }
 
@@ -141,6 +149,8 @@ export async function deployStage(context: RunContext, stage: EnvironmentStage, 
   if (outcome.outcome === 'rolled-back') {
     throw new StageFailure(`rolled back in ${stage.name}: ${outcome.reason}${rolledBack}`, 'rolled-back');
   }
-  if (outcome.outcome !== 'promoted') throw new StageFailure(`deploy to ${stage.name} failed: ${outcome.reason}`, 'failed');
+  if (outcome.outcome !== 'promoted') {
+    throw new StageFailure(`deploy to ${stage.name} failed: ${outcome.reason}`, 'failed');
+  }
   task.title = `${stage.name}: ${outcome.releaseId} live on ${client.url}`;
 }

@@ -28,8 +28,8 @@ import { ToolName } from '../../toolchain/versions';
 import { awaitingApprovalLines, decideApproval, recordCommandDecision } from '../approval/approval-stage';
 import { Decision } from '../approval/approvals';
 import { LocalEnvironments } from '../environments/local-environments';
-import { recordJudgementDecision } from '../judgement/marginal-decision';
 import { describeShift } from '../environments/traffic-shift';
+import { recordJudgementDecision } from '../judgement/marginal-decision';
 import { pruneReleases } from '../release/release-build';
 
 export type { RunOptions } from './run-context';

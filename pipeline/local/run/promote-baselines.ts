@@ -3,8 +3,8 @@ import { productionOf } from './local-plan';
 import { RunContext } from './run-context';
 import { reportsOf, runFolder } from './run-record';
 import { runProjenTask } from '../../kit/task-process';
-import { PROMOTE_BASELINE_TASK } from '../../model';
 import { workspace } from '../../kit/workspace';
+import { PROMOTE_BASELINE_TASK } from '../../model';
 import { loadResults } from '../report/run-results';
 
 /**

@@ -1,0 +1,206 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
+import { freePort } from '../../pipeline/local/environments/free-port';
+import { RunSummary } from '../../pipeline/local/run/run-record';
+import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
+import { ScratchProject } from '../harness/scratch-project';
+
+/**
+ * Release judgement through the real engine: bad releases planted as changed trees (each built
+ * by the project's own bundle task from a copy of this checkout with one change), delivered
+ * dev → staging → prod on real environments with the engine's synthetic users as their only
+ * traffic, and clean releases delivered again and again to count false blocks.
+ */
+
+const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const ENGINE = path.join(PROJECT_ROOT, 'pipeline', 'local', 'cli', 'main.ts');
+const CLEAN_DELIVERIES = 5;
+
+const workspace = mkdtempSync(path.join(tmpdir(), 'b2-judgement-'));
+let env: NodeJS.ProcessEnv = {};
+const trees: ScratchProject[] = [];
+
+interface Delivery {
+  readonly code: number | null;
+  readonly output: string;
+  readonly summary: RunSummary;
+}
+
+function engine(args: string[], timeoutMs = 900_000): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TSX_CLI, ENGINE, ...args], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`the engine did not finish within ${timeoutMs / 1000} s: ${output.slice(-2_000)}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+/** Delivers a built release through every environment, prod approved up front. */
+async function deliver(release: string, why: string): Promise<Delivery> {
+  const run = await engine([
+    'run',
+    '--allow-dirty',
+    '--only-gates',
+    'none',
+    '--release',
+    release,
+    '--approve',
+    '--by',
+    'Judgement Test',
+    '--comment',
+    why,
+  ]);
+  const runId = /Run (\d{8}T\d{6}Z-[0-9a-f]{7}):/.exec(run.output)?.[1];
+  if (!runId) throw new Error(`no run id in the engine's output: ${run.output.slice(-2_000)}`);
+  const summary = JSON.parse(
+    readFileSync(path.join(workspace, 'pipeline', 'runs', runId, 'summary.json'), 'utf8'),
+  ) as RunSummary;
+  return { ...run, summary };
+}
+
+/**
+ * A copy of this checkout with one change to a service source file, committed (a release is
+ * named after its commit) and built by the project's bundle task. Resolves to its release folder.
+ */
+function plantedRelease(change?: { file: string; anchor: string; insert: string }): string {
+  const tree = new ScratchProject();
+  trees.push(tree);
+  if (change) {
+    const file = path.join(tree.root, change.file);
+    const source = readFileSync(file, 'utf8');
+    if (!source.includes(change.anchor)) {
+      throw new Error(`${change.file} no longer holds the anchor of the planted change`);
+    }
+    writeFileSync(file, source.replace(change.anchor, `${change.anchor}${change.insert}`));
+  }
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: tree.root, stdio: 'pipe' });
+  git('add', '-A');
+  git('-c', 'user.name=Judgement Test', '-c', 'user.email=judgement@example.com', 'commit', '-qm', 'planted');
+  const built = tree.run('bundle');
+  if (built.status !== 0) throw new Error(`bundling the planted tree failed: ${built.output.slice(-2_000)}`);
+  return path.join(tree.root, 'dist', 'release');
+}
+
+const MEMORY_ROUTES = 'service/src/memories/routes.ts';
+/** The read route's first line: a fault planted after it hits `GET /memories/:id` only. */
+const READ_ROUTE = `    .get('/:id', validMemoryId, async (c) => {`;
+/** The memories router: middleware planted here slows every memories endpoint (not login). */
+const MEMORY_ROUTER = `  return new Hono<AppEnv>()`;
+
+function liveIn(environment: string): string | undefined {
+  const state = JSON.parse(
+    readFileSync(path.join(workspace, 'pipeline', 'environments', environment, 'state.json'), 'utf8'),
+  ) as EnvironmentState;
+  return state.live?.id;
+}
+
+let clean: string;
+
+beforeAll(async () => {
+  const ports = {
+    database: await freePort(),
+    dev: await freePort(),
+    staging: await freePort(),
+    prod: await freePort(),
+  };
+  env = {
+    ...process.env,
+    CI: 'true',
+    B2_PIPELINE_DIR: path.join(workspace, 'pipeline'),
+    B2_LOCAL_PORTS: `dynamodb=${ports.database},dev=${ports.dev},staging=${ports.staging},prod=${ports.prod}`,
+  };
+  clean = plantedRelease();
+  // The first release of each environment takes all traffic at once: every later one is judged beside it.
+  const first = await deliver(clean, 'the first release of the environments');
+  expect(first.summary.outcome, first.output.slice(-3_000)).toBe('promoted');
+}, 900_000);
+
+afterAll(async () => {
+  await engine(['stop']);
+  for (const tree of trees) tree.dispose();
+  rmSync(workspace, { recursive: true, force: true });
+}, 120_000);
+
+describe('release judgement on the local engine', () => {
+  it(`never blocks a clean release delivered ${CLEAN_DELIVERIES} times, each judged beside the one before`, async () => {
+    const outcomes: string[] = [];
+    for (let i = 1; i <= CLEAN_DELIVERIES; i++) {
+      const run = await deliver(clean, `clean delivery ${i}`);
+      const judgements = run.summary.deployments.flatMap((d) =>
+        d.judgement ? [`${d.environment}: ${d.judgement.summary}`] : [],
+      );
+      outcomes.push(
+        `${run.summary.outcome} — ${run.summary.reason}${judgements.length ? ` (${judgements.join('; ')})` : ''}`,
+      );
+    }
+    const blocked = outcomes.filter((o) => !o.startsWith('promoted'));
+    console.log(`false blocks: ${blocked.length} of ${CLEAN_DELIVERIES} clean deliveries\n${outcomes.join('\n')}`);
+    expect(blocked).toEqual([]);
+  }, 900_000);
+
+  it('rolls back a release failing about 5% of one read endpoint only in prod, in its canary, with traffic back at once', async () => {
+    const prodBefore = liveIn('prod');
+    const faulty = plantedRelease({
+      file: MEMORY_ROUTES,
+      anchor: READ_ROUTE,
+      insert: `\n      if (process.env.B2_ENVIRONMENT === 'prod' && Math.random() < 0.05) throw new Error('planted: reading fails in prod');`,
+    });
+    const run = await deliver(faulty, 'a release that fails one read in twenty in prod');
+    expect(run.summary.outcome, run.output.slice(-3_000)).toBe('rolled-back');
+    const promoted = run.summary.deployments.filter((d) => d.outcome === 'promoted').map((d) => d.environment);
+    expect(promoted).toEqual(['dev', 'staging']);
+    const prod = run.summary.deployments.find((d) => d.environment === 'prod');
+    const rollback = prod?.rollback;
+    expect(rollback?.reason).toMatch(/^alarm errors: \d+ of \d+ requests failed/);
+    expect(rollback?.firstFaultAt).toBeDefined();
+    const first = Date.parse(rollback!.firstFaultAt!);
+    const detected = Date.parse(rollback!.detectedAt);
+    const restored = Date.parse(rollback!.restoredAt);
+    const minuteMs = run.summary.minuteMs;
+    console.log(
+      `prod read faults: first bad request → detection ${detected - first} ms (one alarm window is ${minuteMs} ms), ` +
+        `→ all traffic back ${restored - detected} ms later; in that window prod served ${rollback!.afterFirstFault?.requests} requests, ` +
+        `${rollback!.afterFirstFault?.failed} of them failed`,
+    );
+    expect(detected - first).toBeLessThanOrEqual(minuteMs + 500);
+    expect(restored - detected).toBeLessThanOrEqual(50);
+    expect(liveIn('prod')).toBe(prodBefore);
+    expect(run.output).toMatch(/rolled back in prod: alarm errors: /);
+  }, 900_000);
+
+  it('rolls back a release slow only in prod, judged against the previous release, naming the endpoints', async () => {
+    const prodBefore = liveIn('prod');
+    const slow = plantedRelease({
+      file: MEMORY_ROUTES,
+      anchor: MEMORY_ROUTER,
+      insert: `\n    .use(async (_c, next) => {\n      if (process.env.B2_ENVIRONMENT === 'prod') await new Promise((resolve) => setTimeout(resolve, 60));\n      await next();\n    })`,
+    });
+    const run = await deliver(slow, 'a release 60 ms slower on every memories endpoint in prod only');
+    expect(run.summary.outcome, run.output.slice(-3_000)).toBe('rolled-back');
+    const prod = run.summary.deployments.find((d) => d.environment === 'prod');
+    expect(prod?.judgement?.outcome).toBe('fail');
+    const failed = prod!.judgement!.endpoints.filter((e) => e.outcome === 'fail').map((e) => e.endpoint);
+    expect(failed).toEqual(expect.arrayContaining(['list', 'search', 'read', 'create']));
+    expect(failed).not.toContain('login');
+    expect(run.output).toMatch(
+      /rolled back in prod: canary judged fail: list slower: median [\d.]+ ms against [\d.]+ ms/,
+    );
+    expect(liveIn('prod')).toBe(prodBefore);
+  }, 900_000);
+});
