@@ -1,5 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { HeadroomResult, HeadroomStep } from './headroom-result';
 import { headroomScenario, planLoad } from './plan';
 import { renderHeadroomHtml } from './report';
 import { describeRun, newUserPool, runLoad } from './run';
@@ -35,34 +36,6 @@ const DEFAULT_MAX_SECONDS = 420;
 const DEFAULT_REFINEMENTS = 2;
 /** Refinement stops when the gap is this narrow (in multiples): finer is within one run's noise. */
 const REFINEMENT_RESOLUTION = 1;
-
-export interface HeadroomStep {
-  /** The step's k6 scenario, also its reports folder under load-headroom/. */
-  readonly scenario: string;
-  readonly multiplier: number;
-  readonly targetRate: number;
-  /** The measurements; absent when the step's run did not complete. */
-  readonly achievedRate?: number;
-  readonly p95?: number;
-  readonly errorRate?: number;
-  readonly held: boolean;
-  readonly failures: readonly string[];
-}
-
-export interface HeadroomResult {
-  readonly profileVersion: string;
-  readonly currentRate: number;
-  readonly target: string;
-  readonly measuredAt: string;
-  readonly stepSeconds: number;
-  /** In the order they ran: the climb, then the refinements. */
-  readonly steps: readonly HeadroomStep[];
-  /** The highest multiple of the current load that held, 0 when even the current load did not. */
-  readonly headroomMultiple: number;
-  readonly headroomRate: number;
-  /** Why the search ended. */
-  readonly stoppedBecause: string;
-}
 
 /** The steps to try: ascending, each a positive multiple. */
 export function parseSteps(text: string | undefined): number[] {

@@ -1,4 +1,4 @@
-import type { HeadroomResult } from './headroom';
+import type { HeadroomResult } from './headroom-result';
 import { LoadSummary } from './summary';
 import { JunitTestCase, renderJunit } from '../pipeline/kit/junit';
 
