@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { reachTarget, webUrlFromEnvironment } from './support/target';
 import { runMain } from '../pipeline/kit/cli';
 import { reportDir } from '../pipeline/kit/reports';
-import { reachTarget, webUrlFromEnvironment } from './support/target';
 
 /**
  * The e2e gate: checks that `B2_WEB_URL` names a reachable B2 front end (a gate pointed at

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
-import { reportDir } from '../pipeline/kit/reports';
 import { webUrlFromEnvironment } from './support/target';
+import { reportDir } from '../pipeline/kit/reports';
 import { toolPath } from '../pipeline/toolchain/probe';
 
 /**

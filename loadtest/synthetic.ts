@@ -1,8 +1,8 @@
-import { runMain } from '../pipeline/kit/cli';
-import { reportDir } from '../pipeline/kit/reports';
 import { planLoad } from './plan';
 import { describeRun, runLoad } from './run';
 import { LOAD_ENV, loadSettings } from './settings';
+import { runMain } from '../pipeline/kit/cli';
+import { reportDir } from '../pipeline/kit/reports';
 
 /**
  * Synthetic users, the traffic of a deploy's bake (`npx projen load:synthetic`): the load

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { addComplianceChecks } from '../../stages/compliance';
-import { RELEASE_DIR, releaseAssets } from '../../stages/service-stage';
-import { runMain } from '../kit/cli';
 import { pinnedCdkCliVersion, releaseCommit } from './app-inputs';
 import { PIPELINE_CONFIG } from './config';
 import { PipelineStack } from './pipeline-stack';
+import { addComplianceChecks } from '../../stages/compliance';
+import { RELEASE_DIR, releaseAssets } from '../../stages/service-stage';
+import { runMain } from '../kit/cli';
 
 /**
  * The pipeline's CDK app (`npx projen synth:pipeline`): the pipeline stack with the stages it

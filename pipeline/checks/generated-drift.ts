@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runMain } from '../kit/cli';
 import { copyProject } from './project-copy';
+import { runMain } from '../kit/cli';
 
 /**
  * Generated-file drift: synthesizes the project from `.projenrc.ts` in a scratch copy and

@@ -1,5 +1,5 @@
-import { runMain } from '../kit/cli';
 import { probeAll, toolPath } from './probe';
+import { runMain } from '../kit/cli';
 
 /** One row per tool: pinned, found, path; a one-line fix for each missing or wrong tool. */
 async function main(): Promise<number> {

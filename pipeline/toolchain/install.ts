@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { runMain } from '../kit/cli';
 import { TOOLS_BIN, TOOLS_DIR } from './paths';
 import { APT, aptCommandPrefix, GO, JAVA, MAVEN, Prerequisite, PYTHON } from './prerequisites';
 import { dynamodbLocalLibDir, k6OnPath, probe, ToolState, toolPath } from './probe';
 import { TOOLS, ToolName, ToolSpec } from './versions';
+import { runMain } from '../kit/cli';
 
 /** A step failed with a message a person can act on (no stack trace). */
 class InstallError extends Error {}

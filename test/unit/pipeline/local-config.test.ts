@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { parseDurationMs } from '../../../pipeline/kit/durations';
 import {
   DEFAULT_LOCAL_MINUTE_MS,
   DEFAULT_PORTS,
   localConfig,
   parsePorts,
 } from '../../../pipeline/local/run/local-config';
-import { parseDurationMs } from '../../../pipeline/kit/durations';
 
 describe('the local engine settings', () => {
   it('gives every environment and DynamoDB Local a fixed default port', () => {
