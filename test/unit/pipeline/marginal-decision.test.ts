@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decisionsOf } from '../../../pipeline/local/approval/approvals';
 import { LocalEnvironments } from '../../../pipeline/local/environments/local-environments';
 import { CanaryJudgement, judgeCanary } from '../../../pipeline/local/judgement/canary-judge';
-import { decideMarginal, judgementKey, recordJudgementDecision } from '../../../pipeline/local/judgement/marginal-decision';
+import {
+  decideMarginal,
+  judgementKey,
+  recordJudgementDecision,
+} from '../../../pipeline/local/judgement/marginal-decision';
 import { RunContext } from '../../../pipeline/local/run/run-context';
 import { RunJournal } from '../../../pipeline/local/run/run-journal';
 import { readSummary, runAwaitingJudgement, RunSummary } from '../../../pipeline/local/run/run-record';
@@ -83,13 +87,25 @@ describe('a marginal canary without a person at a terminal', () => {
     expect(lines.join('\n')).toMatch(/Canary judgement: MARGINAL\n {2}marginal list {4}canary median 16\.\d ms/);
     expect(lines.join('\n')).toContain(`npx projen pipeline:approve --run ${ctx.run.runId}`);
 
-    const { shown } = recordJudgementDecision(readSummary(ctx.run.runId), 'approved', 'Ann Lee', 'within the noise we accept');
+    const { shown } = recordJudgementDecision(
+      readSummary(ctx.run.runId),
+      'approved',
+      'Ann Lee',
+      'within the noise we accept',
+    );
     expect(shown).toContain('Canary judgement: MARGINAL');
     await expect(decided).resolves.toBe('promote');
     const [decision] = decisionsOf(path.join(workspace, 'approvals.jsonl'), ctx.run.runId);
-    expect(decision).toMatchObject({ environment: judgementKey('prod'), decision: 'approved', by: 'Ann Lee', via: 'command' });
+    expect(decision).toMatchObject({
+      environment: judgementKey('prod'),
+      decision: 'approved',
+      by: 'Ann Lee',
+      via: 'command',
+    });
     expect(decision.evidenceDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(ctx.run.steps.at(-1)?.summary).toBe('marginal canary promoted by Ann Lee (command): within the noise we accept');
+    expect(ctx.run.steps.at(-1)?.summary).toBe(
+      'marginal canary promoted by Ann Lee (command): within the noise we accept',
+    );
     expect(readSummary(ctx.run.runId).awaitingJudgement).toBeUndefined();
   });
 
