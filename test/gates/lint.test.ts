@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ScratchProject } from '../harness/scratch-project';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScratchProject, TaskResult } from '../harness/scratch-project';
 
 const WELL_FORMED = `export function total(values: number[]): number {
   return values.reduce((sum, value) => sum + value, 0);
@@ -19,89 +19,30 @@ function findingsFor(output: string, file: string): string[] {
   return lines.slice(heading + 1, end < 0 ? undefined : end);
 }
 
-describe('the lint gate', () => {
-  let project: ScratchProject;
-  beforeEach(() => {
-    project = new ScratchProject();
-  });
-  afterEach(() => project.dispose());
-
-  it('passes on well-formed, well-formatted code', () => {
-    project.write('service/planted.ts', WELL_FORMED);
-    const result = project.run('lint');
-    expect(result.output).not.toMatch(/error|warning/i);
-    expect(result.status).toBe(0);
-  });
-
-  it('fails on an eslint error and names the file and the rule', () => {
-    project.write('service/planted.ts', WELL_FORMED.replace('return values', 'var unused = 1;\n  return values'));
-    const result = project.run('lint');
-    expect(result.status).not.toBe(0);
-    expect(result.stdout).toContain('service/planted.ts');
-    expect(result.stdout).toMatch(/no-var|no-unused-vars/);
-  });
-
-  it('fails on a formatting error alone', () => {
-    project.write('service/planted.ts', WELL_FORMED.replace('(sum, value) => sum + value', '(sum,value)=>sum+value'));
-    const result = project.run('lint');
-    expect(result.status).not.toBe(0);
-    expect(result.stdout).toContain('service/planted.ts');
-    expect(result.stdout).toContain('prettier/prettier');
-  });
-
-  describe('holds the layers', () => {
-    it('fails when the pipeline model imports the CDK, and names the file and the rule', () => {
-      project.write(
-        'pipeline/model/planted.ts',
-        `import { RemovalPolicy } from 'aws-cdk-lib';
+/** Each planted file with what it breaks; one lint run over one copy reads them all. */
+const PLANTED: Record<string, string> = {
+  'service/planted-eslint.ts': WELL_FORMED.replace('return values', 'var unused = 1;\n  return values'),
+  'service/planted-format.ts': WELL_FORMED.replace('(sum, value) => sum + value', '(sum,value)=>sum+value'),
+  'pipeline/model/planted-cdk.ts': `import { RemovalPolicy } from 'aws-cdk-lib';
 
 export const PLANTED_POLICY = RemovalPolicy.RETAIN;
 `,
-      );
-      const result = project.run('lint');
-      expect(result.status).not.toBe(0);
-      expect(result.stdout).toContain('pipeline/model/planted.ts');
-      const findings = findingsFor(result.stdout, 'pipeline/model/planted.ts');
-      expect(findings.join('\n')).toMatch(/'aws-cdk-lib'.*engine-free.*@typescript-eslint\/no-restricted-imports/);
-    });
-
-    it("fails when the pipeline model imports an engine or a stage, with the model layer's message", () => {
-      project.write('pipeline/local/planted-engine.ts', "export const PLANTED_ENGINE = 'local';\n");
-      project.write('stages/planted-stage.ts', "export const PLANTED_STAGE = 'dev';\n");
-      project.write(
-        'pipeline/model/planted.ts',
-        `import { PLANTED_ENGINE } from '../local/planted-engine';
+  'pipeline/local/planted-engine.ts': "export const PLANTED_ENGINE = 'local';\n",
+  'stages/planted-stage.ts': "export const PLANTED_STAGE = 'dev';\n",
+  'pipeline/model/planted-engine-import.ts': `import { PLANTED_ENGINE } from '../local/planted-engine';
 import { PLANTED_STAGE } from '../../stages/planted-stage';
 
 export const PLANTED = [PLANTED_ENGINE, PLANTED_STAGE];
 `,
-      );
-      const findings = findingsFor(project.run('lint').stdout, 'pipeline/model/planted.ts');
-      const layerFindings = findings.filter((line) => line.includes('import/no-restricted-paths'));
-      expect(layerFindings).toHaveLength(2);
-      expect(layerFindings[0]).toContain('"../local/planted-engine"');
-      expect(layerFindings[1]).toContain('"../../stages/planted-stage"');
-      for (const line of layerFindings) expect(line).toContain('The pipeline model is engine-free');
-    });
-
-    it('lets the pipeline model take the tool names from the toolchain as a type, and only as a type', () => {
-      const importing = (kind: string): string => `import ${kind}{ ToolName } from '../toolchain/versions';
+  'pipeline/model/planted-type.ts': `import type { ToolName } from '../toolchain/versions';
 
 export const PLANTED_TOOLS: readonly ToolName[] = ['k6'];
-`;
-      project.write('pipeline/model/planted-type.ts', importing('type '));
-      project.write('pipeline/model/planted-value.ts', importing(''));
-      const result = project.run('lint');
-      expect(findingsFor(result.stdout, 'pipeline/model/planted-type.ts')).toEqual([]);
-      expect(findingsFor(result.stdout, 'pipeline/model/planted-value.ts').join('\n')).toMatch(
-        /write `import type`.*@typescript-eslint\/no-restricted-imports/,
-      );
-    });
+`,
+  'pipeline/model/planted-value.ts': `import { ToolName } from '../toolchain/versions';
 
-    it('fails on two files that import each other, naming the cycle rule', () => {
-      project.write(
-        'pipeline/kit/planted-a.ts',
-        `import { double } from './planted-b';
+export const PLANTED_TOOLS: readonly ToolName[] = ['k6'];
+`,
+  'pipeline/kit/planted-a.ts': `import { double } from './planted-b';
 
 export function quadruple(n: number): number {
   return double(double(n));
@@ -111,10 +52,7 @@ export function half(n: number): number {
   return n / 2;
 }
 `,
-      );
-      project.write(
-        'pipeline/kit/planted-b.ts',
-        `import { half } from './planted-a';
+  'pipeline/kit/planted-b.ts': `import { half } from './planted-a';
 
 export function double(n: number): number {
   return n * 2;
@@ -124,27 +62,85 @@ export function unchanged(n: number): number {
   return double(half(n));
 }
 `,
-      );
+  'service/src/planted.ts': `import { ENVIRONMENT_NAMES } from '../../pipeline/model';
+
+export const PLANTED_NAMES = [...ENVIRONMENT_NAMES];
+`,
+};
+
+describe('the lint gate', () => {
+  it('passes on well-formed, well-formatted code', () => {
+    const project = new ScratchProject();
+    try {
+      project.write('service/planted.ts', WELL_FORMED);
       const result = project.run('lint');
+      expect(result.output).not.toMatch(/error|warning/i);
+      expect(result.status).toBe(0);
+    } finally {
+      project.dispose();
+    }
+  });
+
+  describe('on planted bad code', () => {
+    let project: ScratchProject;
+    let result: TaskResult;
+    /** What lint said of one planted file, one finding a line. */
+    const findings = (file: string): string => findingsFor(result.stdout, file).join('\n');
+
+    beforeAll(() => {
+      project = new ScratchProject();
+      for (const [file, content] of Object.entries(PLANTED)) project.write(file, content);
+      result = project.run('lint');
+    });
+    afterAll(() => project.dispose());
+
+    it('fails, and names every planted file that breaks a rule', () => {
       expect(result.status).not.toBe(0);
+      for (const file of Object.keys(PLANTED).filter((f) => !/planted-(engine|stage|type)\.ts$/.test(f))) {
+        expect(findings(file), file).toMatch(/error/);
+      }
+    });
+
+    it('fails on an eslint error and names the file and the rule', () => {
+      expect(findings('service/planted-eslint.ts')).toMatch(/no-var|no-unused-vars/);
+    });
+
+    it('fails on a formatting error alone', () => {
+      expect(findings('service/planted-format.ts')).toContain('prettier/prettier');
+    });
+
+    it('fails when the pipeline model imports the CDK, and names the rule', () => {
+      expect(findings('pipeline/model/planted-cdk.ts')).toMatch(
+        /'aws-cdk-lib'.*engine-free.*@typescript-eslint\/no-restricted-imports/,
+      );
+    });
+
+    it("fails when the pipeline model imports an engine or a stage, with the model layer's message", () => {
+      const layer = findingsFor(result.stdout, 'pipeline/model/planted-engine-import.ts').filter((line) =>
+        line.includes('import/no-restricted-paths'),
+      );
+      expect(layer).toHaveLength(2);
+      expect(layer[0]).toContain('"../local/planted-engine"');
+      expect(layer[1]).toContain('"../../stages/planted-stage"');
+      for (const line of layer) expect(line).toContain('The pipeline model is engine-free');
+    });
+
+    it('lets the pipeline model take the tool names from the toolchain as a type, and only as a type', () => {
+      expect(findings('pipeline/model/planted-type.ts')).toBe('');
+      expect(findings('pipeline/model/planted-value.ts')).toMatch(
+        /write `import type`.*@typescript-eslint\/no-restricted-imports/,
+      );
+    });
+
+    it('fails on two files that import each other, naming the cycle rule', () => {
       for (const file of ['pipeline/kit/planted-a.ts', 'pipeline/kit/planted-b.ts']) {
-        expect(findingsFor(result.stdout, file).join('\n')).toMatch(/Dependency cycle detected.*import\/no-cycle/);
+        expect(findings(file)).toMatch(/Dependency cycle detected.*import\/no-cycle/);
       }
     });
 
     it('fails when the Lambda code imports from the pipeline', () => {
-      project.write(
-        'service/src/planted.ts',
-        `import { ENVIRONMENT_NAMES } from '../../pipeline/model';
-
-export const PLANTED_NAMES = [...ENVIRONMENT_NAMES];
-`,
-      );
-      const result = project.run('lint');
-      expect(result.status).not.toBe(0);
-      const findings = findingsFor(result.stdout, 'service/src/planted.ts').join('\n');
-      expect(findings).toContain('"../../pipeline/model"');
-      expect(findings).toMatch(/Lambda runtime code.*import\/no-restricted-paths/);
+      expect(findings('service/src/planted.ts')).toContain('"../../pipeline/model"');
+      expect(findings('service/src/planted.ts')).toMatch(/Lambda runtime code.*import\/no-restricted-paths/);
     });
   });
 });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -16,16 +15,13 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../pipeline/local/environments/free-port';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
+import { EngineResult, runEngine } from '../harness/engine-process';
 
 /**
  * What goes wrong before a release is live, each told in one line with the next step and an
  * exit code that is never success: a missing tool, a port taken by another program (DynamoDB
  * Local's or an environment's), a release that crashes as it starts.
  */
-
-const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const ENGINE = path.join(PROJECT_ROOT, 'pipeline', 'local', 'cli', 'main.ts');
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'b2-engine-errors-'));
 let env: NodeJS.ProcessEnv = {};
@@ -35,18 +31,8 @@ const crashing = path.join(workspace, 'crashing-release');
 /** A release whose server module throws as it loads, as a release with a bad import or top-level code would. */
 const throwing = path.join(workspace, 'throwing-release');
 
-function engine(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [TSX_CLI, ENGINE, ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-  });
+function engine(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<EngineResult> {
+  return runEngine(args, { ...env, ...extraEnv });
 }
 
 /** Every file under a folder with a digest of its bytes: equal snapshots mean nothing was written. */

@@ -8,6 +8,7 @@ import { EnvironmentState } from '../../pipeline/local/environments/environment-
 import { freePort } from '../../pipeline/local/environments/free-port';
 import { RunSummary } from '../../pipeline/local/run/run-record';
 import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
+import { runEngine } from '../harness/engine-process';
 
 /**
  * The local engine for real: DynamoDB Local, three environment hosts, real releases built by
@@ -17,8 +18,6 @@ import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
  * temporary folder; the environments are stopped at the end.
  */
 
-const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const ENGINE = path.join(PROJECT_ROOT, 'pipeline', 'local', 'cli', 'main.ts');
 /** One configured minute lasts a second here: prod's 5-minute bake takes 5 s. */
 const FAST_MINUTE = '1s';
 
@@ -34,24 +33,7 @@ let ports: { database: number; dev: number; staging: number; prod: number };
 
 /** Runs the engine's command line as a person without a terminal would. */
 function engine(args: string[], timeoutMs = 600_000): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, ENGINE, ...args], {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      reject(new Error(`the engine did not finish within ${timeoutMs / 1000} s: ${output.slice(-2_000)}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+  return runEngine(args, env, timeoutMs);
 }
 
 interface RunOptions {

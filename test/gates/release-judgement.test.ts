@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
 import { freePort } from '../../pipeline/local/environments/free-port';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
+import { EngineResult, runEngine } from '../harness/engine-process';
 import { ScratchProject } from '../harness/scratch-project';
 
 /**
@@ -16,8 +16,6 @@ import { ScratchProject } from '../harness/scratch-project';
  * traffic, and clean releases delivered again and again to count false blocks.
  */
 
-const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const ENGINE = path.join(PROJECT_ROOT, 'pipeline', 'local', 'cli', 'main.ts');
 const CLEAN_DELIVERIES = 5;
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'b2-judgement-'));
@@ -30,25 +28,8 @@ interface Delivery {
   readonly summary: RunSummary;
 }
 
-function engine(args: string[], timeoutMs = 900_000): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, ENGINE, ...args], {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      reject(new Error(`the engine did not finish within ${timeoutMs / 1000} s: ${output.slice(-2_000)}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+function engine(args: string[], timeoutMs = 900_000): Promise<EngineResult> {
+  return runEngine(args, env, timeoutMs);
 }
 
 /** Delivers a built release through every environment, prod approved up front. */

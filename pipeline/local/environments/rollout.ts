@@ -39,6 +39,8 @@ export interface RolloutProps {
 /** The canary judge as a rollout uses it. */
 export interface CanaryJudge {
   readonly judge: (canary: ReleaseSamples['endpoints'], previous: ReleaseSamples['endpoints']) => CanaryJudgement;
+  /** How long after the new release starts taking traffic its samples count: its warm-up. */
+  readonly warmupMs: number;
   /** A person decides a marginal judgement: go on (`promote`) or roll back. */
   readonly onMarginal: (judgement: CanaryJudgement, signal: AbortSignal) => Promise<'promote' | 'rollback'>;
 }
@@ -213,9 +215,10 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     await sleep(step.holdMs, stopGates.signal);
   }
   if (!stopGates.signal.aborted && previousReleaseId && steps.length > 1 && props.judge) {
+    const judgedFrom = deployedAt + props.judge.warmupMs;
     const [canary, previous] = await Promise.all([
-      environment.samples(release.id, deployedAt),
-      environment.samples(previousReleaseId, deployedAt),
+      environment.samples(release.id, judgedFrom),
+      environment.samples(previousReleaseId, judgedFrom),
     ]);
     judgement = props.judge.judge(canary.endpoints, previous.endpoints);
     props.onProgress?.(judgement.summary);

@@ -23,8 +23,10 @@ export interface SyntheticPlanProps {
 export interface SyntheticPlan {
   /** Times the profile's current load the synthetic users drive. */
   readonly multiplier: number;
-  /** How long the new release runs beside the previous one: the canary judge's window. */
+  /** How long the new release runs beside the previous one. */
   readonly sideBySideMs: number;
+  /** The start of that time the judge leaves out: the canary's warm-up. */
+  readonly warmupMs: number;
 }
 
 /** k6's sessions start with a ramp and end mid-session: plan for this much more than the bare minimum. */
@@ -43,14 +45,14 @@ export function syntheticPlan(props: SyntheticPlanProps): SyntheticPlan {
   const sideBySideMs = props.sideBySide ? steps.slice(0, -1).reduce((sum, step) => sum + step.holdMs, 0) : 0;
   const perMinuteWindow = MIN_LATENCY_SAMPLES / (minuteMs / 1000);
   const rarest = Math.min(...[...new Set(profile.session)].map((e) => profile.session.filter((x) => x === e).length));
+  const judgedSeconds = ((1 - policy.warmupShare) * sideBySideMs) / 1000;
   const perEndpoint =
-    sideBySideMs > 0
-      ? (2 * policy.minSamplesPerEndpoint * profile.session.length) / (rarest * (sideBySideMs / 1000))
-      : 0;
+    judgedSeconds > 0 ? (2 * policy.minSamplesPerEndpoint * profile.session.length) / (rarest * judgedSeconds) : 0;
   const needed = Math.max(profile.requestsPerSecond, perMinuteWindow, perEndpoint) * HEADROOM;
   return {
     multiplier: Math.min(MAX_MULTIPLIER, Math.max(1, Math.ceil(needed / profile.requestsPerSecond))),
     sideBySideMs,
+    warmupMs: policy.warmupShare * sideBySideMs,
   };
 }
 

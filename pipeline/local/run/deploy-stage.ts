@@ -124,6 +124,7 @@ export async function deployStage(context: RunContext, stage: EnvironmentStage, 
         await trafficFlowing(client, [run.release.id, ...(before.live ? [before.live.id] : [])], since, users);
       },
       judge: {
+        warmupMs: plan.warmupMs,
         judge: (canary, previous) =>
           judgeCanary(canary, previous, LOAD_PROFILE.session, JUDGEMENT_POLICY, promotion.rollback.maxErrorRate),
         onMarginal: (judgement, signal) => decideMarginal(context, stage.name, judgement, signal),

@@ -67,19 +67,19 @@ describe('the canary judge', () => {
 
   it('calls a significant but moderate slowdown marginal, for a person to decide', () => {
     const judgement = judgeCanary(
-      side({ ...HEALTHY, list: 10 }),
+      side({ ...HEALTHY, login: 100 }),
       side(HEALTHY, 120),
       ENDPOINTS,
       JUDGEMENT_POLICY,
       MAX_ERROR_RATE,
     );
     expect(judgement.outcome).toBe('marginal');
-    expect(judgement.summary).toMatch(/^canary judged marginal: list slower/);
+    expect(judgement.summary).toMatch(/^canary judged marginal: login slower/);
   });
 
   it('ignores a significant difference of less than the smallest one worth acting on', () => {
     const judgement = judgeCanary(
-      side({ ...HEALTHY, read: 6 }),
+      side({ ...HEALTHY, read: 8 }),
       side(HEALTHY, 120),
       ENDPOINTS,
       JUDGEMENT_POLICY,
