@@ -41,6 +41,8 @@ export interface CanaryJudge {
   readonly judge: (canary: ReleaseSamples['endpoints'], previous: ReleaseSamples['endpoints']) => CanaryJudgement;
   /** How long after the new release starts taking traffic its samples count: its warm-up. */
   readonly warmupMs: number;
+  /** Whether both releases have served enough of every endpoint to be judged. */
+  readonly ready: (canary: ReleaseSamples['endpoints'], previous: ReleaseSamples['endpoints']) => boolean;
   /** A person decides a marginal judgement: go on (`promote`) or roll back. */
   readonly onMarginal: (judgement: CanaryJudgement, signal: AbortSignal) => Promise<'promote' | 'rollback'>;
 }
@@ -216,10 +218,23 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
   }
   if (!stopGates.signal.aborted && previousReleaseId && steps.length > 1 && props.judge) {
     const judgedFrom = deployedAt + props.judge.warmupMs;
-    const [canary, previous] = await Promise.all([
-      environment.samples(release.id, judgedFrom),
-      environment.samples(previousReleaseId, judgedFrom),
-    ]);
+    const sideBySideMs = steps.slice(0, -1).reduce((sum, step) => sum + step.holdMs, 0);
+    const sample = (): Promise<[ReleaseSamples, ReleaseSamples]> =>
+      Promise.all([environment.samples(release.id, judgedFrom), environment.samples(previousReleaseId, judgedFrom)]);
+    let [canary, previous] = await sample();
+    // Like the bake, the side-by-side time goes on (bounded) until the judge has the requests it needs.
+    const until = Date.now() + sideBySideMs * (BAKE_EXTENSION - 1);
+    while (
+      !props.judge.ready(canary.endpoints, previous.endpoints) &&
+      Date.now() < until &&
+      !stopGates.signal.aborted
+    ) {
+      props.onProgress?.(
+        `${share}% of traffic on ${release.id}: waiting for enough requests of every endpoint to judge`,
+      );
+      await sleep(250, stopGates.signal);
+      [canary, previous] = await sample();
+    }
     judgement = props.judge.judge(canary.endpoints, previous.endpoints);
     props.onProgress?.(judgement.summary);
     if (judgement.outcome === 'fail') rollBack(judgement.summary);

@@ -125,6 +125,12 @@ export async function deployStage(context: RunContext, stage: EnvironmentStage, 
       },
       judge: {
         warmupMs: plan.warmupMs,
+        ready: (canary, previous) =>
+          LOAD_PROFILE.session.every(
+            (endpoint) =>
+              (canary[endpoint]?.latenciesMs.length ?? 0) >= JUDGEMENT_POLICY.minSamplesPerEndpoint &&
+              (previous[endpoint]?.latenciesMs.length ?? 0) >= JUDGEMENT_POLICY.minSamplesPerEndpoint,
+          ),
         judge: (canary, previous) =>
           judgeCanary(canary, previous, LOAD_PROFILE.session, JUDGEMENT_POLICY, promotion.rollback.maxErrorRate),
         onMarginal: (judgement, signal) => decideMarginal(context, stage.name, judgement, signal),
