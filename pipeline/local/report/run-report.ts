@@ -49,6 +49,9 @@ const STATUS_CLASS: Record<string, string> = {
   error: 'bad',
   'awaiting-approval': 'wait',
   running: 'wait',
+  pass: 'ok',
+  fail: 'bad',
+  marginal: 'wait',
   skipped: 'muted',
 };
 
@@ -222,12 +225,31 @@ export function renderRunReport(input: RunReportInput): string {
             escape(d.environment),
             escape(d.rollback.reason),
             d.rollback.candidateShare === undefined ? '–' : `${d.rollback.candidateShare}%`,
+            d.rollback.firstFaultAt
+              ? duration(Date.parse(d.rollback.detectedAt) - Date.parse(d.rollback.firstFaultAt))
+              : '–',
             escape(d.rollback.detectedAt),
             duration(d.rollback.trafficRestoredMs),
+            d.rollback.afterFirstFault
+              ? `${d.rollback.afterFirstFault.failed} of ${d.rollback.afterFirstFault.requests}`
+              : '–',
             duration(d.rollback.candidateStoppedMs),
           ],
         ]
       : [],
+  );
+  const ms = (value: number): string => `${value.toFixed(1)} ms`;
+  const judgements = run.deployments.flatMap((d) =>
+    (d.judgement?.endpoints ?? []).map((e) => [
+      escape(d.environment),
+      escape(e.endpoint),
+      badge(e.outcome),
+      `${ms(e.canary.p50Ms)} / ${ms(e.canary.p95Ms)}`,
+      `${ms(e.previous.p50Ms)} / ${ms(e.previous.p95Ms)}`,
+      `${e.canary.errors}/${e.canary.requests} · ${e.previous.errors}/${e.previous.requests}`,
+      e.latencyPValue.toPrecision(2),
+      escape(e.reason),
+    ]),
   );
   return `<!doctype html>
 <html lang="en">
@@ -250,7 +272,22 @@ ${table(['stage', 'step', 'result', 'took', 'summary', ''], [...run.steps].sort(
 <h2>Deployments</h2>
 ${table(['environment', 'release', 'previous', 'result', 'took', 'why'], deployments)}
 <h2>Rollbacks</h2>
-${table(['environment', 'what breached', 'new release had', 'detected', 'traffic back after', 'new release stopped after'], rollbacks)}
+${table(
+  [
+    'environment',
+    'what breached',
+    'new release had',
+    'first failed request before detection',
+    'detected',
+    'traffic back after',
+    'failed until traffic was back',
+    'new release stopped after',
+  ],
+  rollbacks,
+)}
+<h2>Canary judgements</h2>
+<p class="muted">Each endpoint of the new release against the previous one, on what both served side by side after the canary's warm-up: medians and p95 (new / previous), failures, and the rank test's p.</p>
+${table(['environment', 'endpoint', 'outcome', 'new p50 / p95', 'previous p50 / p95', 'failed (new · previous)', 'rank test p', 'why'], judgements)}
 <h2>Approvals</h2>
 ${table(
   ['environment', 'decision', 'by', 'at', 'comment', 'via', 'evidence digest'],

@@ -42,6 +42,21 @@ const run: RunSummary = {
       finishedAt: '2025-01-01T00:09:00Z',
       outcome: 'rolled-back',
       reason: 'alarm latency: p99 812 ms',
+      judgement: {
+        outcome: 'fail',
+        summary: 'canary judged fail: list slower',
+        endpoints: [
+          {
+            endpoint: 'list',
+            outcome: 'fail',
+            canary: { requests: 40, errors: 0, p50Ms: 62.5, p95Ms: 80 },
+            previous: { requests: 41, errors: 0, p50Ms: 12.5, p95Ms: 20 },
+            latencyPValue: 0.0000012,
+            errorPValue: 1,
+            reason: 'slower: median 62.5 ms against 12.5 ms',
+          },
+        ],
+      },
       rollback: {
         reason: 'alarm latency: p99 812 ms',
         detectedAt: '2025-01-01T00:08:30Z',
@@ -49,6 +64,8 @@ const run: RunSummary = {
         trafficRestoredMs: 4,
         candidateStoppedMs: 1_200,
         candidateShare: 10,
+        firstFaultAt: '2025-01-01T00:08:28.500Z',
+        afterFirstFault: { requests: 240, failed: 2 },
       },
     },
   ],
@@ -108,9 +125,15 @@ describe("the run's HTML page", () => {
     expect(html).not.toContain('<b>faster</b>');
   });
 
-  it('shows the rollback: what breached, and how long until traffic was back and the new release stopped', () => {
+  it('shows the rollback: what breached, from the first failed request to traffic back, what failed meanwhile, and when the new release stopped', () => {
     expect(html).toMatch(
-      /<td>alarm latency: p99 812 ms<\/td><td>10%<\/td><td>2025-01-01T00:08:30Z<\/td><td>4.0 ms<\/td><td>1.2 s<\/td>/,
+      /<td>alarm latency: p99 812 ms<\/td><td>10%<\/td><td>1.5 s<\/td><td>2025-01-01T00:08:30Z<\/td><td>4.0 ms<\/td><td>2 of 240<\/td><td>1.2 s<\/td>/,
+    );
+  });
+
+  it('shows the canary judgement per endpoint with both releases’ numbers', () => {
+    expect(html).toContain(
+      '<td>prod</td><td>list</td><td><span class="badge bad">fail</span></td><td>62.5 ms / 80.0 ms</td><td>12.5 ms / 20.0 ms</td><td>0/40 · 0/41</td><td>0.0000012</td>',
     );
   });
 
