@@ -238,7 +238,6 @@ export function renderRunReport(input: RunReportInput): string {
         ]
       : [],
   );
-  const ms = (value: number): string => `${value.toFixed(1)} ms`;
   const judgements = run.deployments.flatMap((d) =>
     (d.judgement?.endpoints ?? []).map((e) => [
       escape(d.environment),
