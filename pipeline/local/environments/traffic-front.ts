@@ -72,11 +72,6 @@ function neverDelivered(err: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED';
 }
 
-/** The request itself could not be sent on (a header or path the HTTP client refuses): the client's fault. */
-function malformedRequest(err: unknown): boolean {
-  return (err as { code?: string }).code === 'UND_ERR_INVALID_ARG';
-}
-
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -217,14 +212,6 @@ export class TrafficFront {
         return;
       } catch (err) {
         if (clientGone) return void res.destroy();
-        if (malformedRequest(err)) {
-          return sendError(
-            res,
-            400,
-            'bad_request',
-            'The request could not be forwarded: a header or the path is malformed.',
-          );
-        }
         const next: Route | undefined = neverDelivered(err) && !res.headersSent ? this.pick(releaseId) : undefined;
         if (next && !tried.has(next.upstream.releaseId)) {
           route = next;

@@ -132,4 +132,52 @@ describe('the traffic front', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-b2-release')).toBe('old');
   });
+
+  describe('counts only the release’s own faults against it', () => {
+    it('never counts a 4xx the release gave a client’s bad request', async () => {
+      const { front: f, url } = await front();
+      const refusing = await started('refusing', { status: 400 });
+      f.setRoutes([{ upstream: refusing.upstream, weight: 100 }]);
+      for (let i = 0; i < 5; i++) expect((await fetch(`${url}/memories`)).status).toBe(400);
+      expect(f.metricsOf('refusing')).toMatchObject({ requests: 5, errors: 0 });
+    });
+
+    it('does not blame the release for a client that hangs up before its answer', async () => {
+      const { front: f, url } = await front();
+      const slow = await started('slow', { delayMs: 300 });
+      f.setRoutes([{ upstream: slow.upstream, weight: 100 }]);
+      await expect(fetch(`${url}/memories`, { signal: AbortSignal.timeout(50) })).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(f.metricsOf('slow').errors).toBe(0);
+    });
+
+    it('counts a 5xx and an unanswered request against the release', async () => {
+      const { front: f, url } = await front();
+      const failing = await started('failing', { status: 500 });
+      f.setRoutes([{ upstream: failing.upstream, weight: 100 }]);
+      expect((await fetch(`${url}/memories`)).status).toBe(500);
+      await new Promise<void>((resolve) => failing.server.close(() => resolve()));
+      failing.server.closeAllConnections();
+      expect((await fetch(`${url}/memories`)).status).toBe(502);
+      expect(f.metricsOf('failing')).toMatchObject({ requests: 2, errors: 2 });
+    });
+  });
+
+  it('files requests under the load profile’s endpoints and sends pinned sessions to the release of that role', async () => {
+    const { front: f, url } = await front();
+    const live = await started('live');
+    const candidate = await started('candidate');
+    f.setRoutes([
+      { upstream: live.upstream, weight: 90, role: 'live' },
+      { upstream: candidate.upstream, weight: 10, role: 'candidate' },
+    ]);
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${url}/memories?q=garden`, { headers: { 'x-b2-pin': 'candidate' } });
+      expect(res.headers.get('x-b2-release')).toBe('candidate');
+    }
+    await fetch(`${url}/memories`, { method: 'POST', headers: { 'x-b2-setup': '1', 'x-b2-pin': 'live' }, body: '{}' });
+    expect(Object.keys(f.samplesOf('candidate'))).toEqual(['search']);
+    expect(f.samplesOf('candidate').search.latenciesMs).toHaveLength(10);
+    expect(f.samplesOf('live')).toEqual({});
+  });
 });
