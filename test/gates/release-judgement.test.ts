@@ -179,6 +179,7 @@ describe('release judgement on the local engine', () => {
     const failed = prod!.judgement!.endpoints.filter((e) => e.outcome === 'fail').map((e) => e.endpoint);
     expect(failed).toEqual(expect.arrayContaining(['list', 'search', 'read', 'create']));
     expect(failed).not.toContain('login');
+    console.log(`prod slowness: ${prod?.rollback?.reason}`);
     expect(run.output).toMatch(
       /rolled back in prod: canary judged fail: list slower: median [\d.]+ ms against [\d.]+ ms/,
     );
