@@ -32,13 +32,13 @@ function engine(args: string[], timeoutMs = 900_000): Promise<EngineResult> {
   return runEngine(args, env, timeoutMs);
 }
 
-/** Delivers a built release through every environment, prod approved up front. */
-async function deliver(release: string, why: string): Promise<Delivery> {
+/** Delivers a built release through every environment, prod approved up front, with only the named gates. */
+async function deliver(release: string, why: string, gates = 'none'): Promise<Delivery> {
   const run = await engine([
     'run',
     '--allow-dirty',
     '--only-gates',
-    'none',
+    gates,
     '--release',
     release,
     '--approve',
@@ -185,4 +185,47 @@ describe('release judgement on the local engine', () => {
     );
     expect(liveIn('prod')).toBe(prodBefore);
   }, 900_000);
+
+  describe('the load gate in dev, per endpoint against prod’s baseline', () => {
+    /** Memories middleware that delays the endpoints it names, in every environment. */
+    const slower = (condition: string): { file: string; anchor: string; insert: string } => ({
+      file: MEMORY_ROUTES,
+      anchor: MEMORY_ROUTER,
+      insert: `\n    .use(async (c, next) => {\n      if (${condition}) await new Promise((resolve) => setTimeout(resolve, 25));\n      await next();\n    })`,
+    });
+
+    beforeAll(async () => {
+      // A clean release through the load gate: its promotion to prod makes prod's baseline.
+      const baseline = await deliver(clean, 'the baseline of the load gate', 'load-current');
+      expect(baseline.summary.outcome, baseline.output.slice(-3_000)).toBe('promoted');
+      expect(baseline.summary.baselinesPromoted).toEqual([expect.stringContaining('load-current')]);
+    }, 900_000);
+
+    it('blocks a uniform slowdown of every memories endpoint that stays under 200 ms, naming the endpoints', async () => {
+      const prodBefore = liveIn('prod');
+      const run = await deliver(plantedRelease(slower('true')), 'every memories endpoint 25 ms slower', 'load-current');
+      expect(run.summary.outcome, run.output.slice(-3_000)).toBe('rolled-back');
+      const gate = run.summary.steps.find((step) => step.id === 'dev/load-current');
+      expect(gate?.status).toBe('failed');
+      console.log(`uniform slowdown: ${gate?.summary}`);
+      for (const endpoint of ['list', 'search', 'read', 'create']) expect(gate?.summary).toContain(endpoint);
+      expect(liveIn('prod')).toBe(prodBefore);
+    }, 900_000);
+
+    it('blocks a slowdown of one endpoint only, naming it', async () => {
+      const prodBefore = liveIn('prod');
+      const run = await deliver(
+        plantedRelease(slower(`c.req.method === 'GET' && c.req.query('q') !== undefined`)),
+        'search 25 ms slower',
+        'load-current',
+      );
+      expect(run.summary.outcome, run.output.slice(-3_000)).toBe('rolled-back');
+      const gate = run.summary.steps.find((step) => step.id === 'dev/load-current');
+      expect(gate?.status).toBe('failed');
+      console.log(`one endpoint slower: ${gate?.summary}`);
+      expect(gate?.summary).toContain('search');
+      expect(gate?.summary).not.toMatch(/\blist\b|\bcreate\b/);
+      expect(liveIn('prod')).toBe(prodBefore);
+    }, 900_000);
+  });
 });

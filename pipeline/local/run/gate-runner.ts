@@ -36,7 +36,7 @@ export interface GateRunOptions {
 const VERDICT = /✖|\bFAILED\b|\bFAIL\b|\bfailed\b/;
 
 /** How many failing tests the summary line names; the rest are counted. */
-const NAMED_FAILURES = 3;
+const NAMED_FAILURES = 5;
 
 /**
  * The line a person reads first: the gate's last line, or for a failed gate its last line that

@@ -101,10 +101,10 @@ describe('reading a JUnit report back', () => {
     expect(failingTestsLine(GATES.integration, dir)).toBeUndefined();
   });
 
-  it('names the first three failing tests and counts the rest', () => {
+  it('names the first five failing tests and counts the rest', () => {
     const dir = path.join(scratch, 'many');
     mkdirSync(path.join(dir, 'integration'), { recursive: true });
-    const cases = [1, 2, 3, 4, 5].map((n) => ({
+    const cases = [1, 2, 3, 4, 5, 6, 7].map((n) => ({
       name: `case ${n}`,
       classname: 'test/integration/x.test.ts',
       failure: { message: 'no', type: 'assert' },
@@ -114,7 +114,7 @@ describe('reading a JUnit report back', () => {
       renderJunit({ name: 'i', suites: [{ name: 's', cases }] }),
     );
     expect(failingTestsLine(GATES.integration, dir)).toBe(
-      '5 failed: test/integration/x.test.ts › case 1; test/integration/x.test.ts › case 2; test/integration/x.test.ts › case 3; and 2 more',
+      `7 failed: ${[1, 2, 3, 4, 5].map((n) => `test/integration/x.test.ts › case ${n}`).join('; ')}; and 2 more`,
     );
   });
 });
