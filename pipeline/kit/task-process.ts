@@ -89,14 +89,17 @@ export function runCommand(
       options.signal?.removeEventListener('abort', onAbort);
       if (partial) write(partial);
       if (error) write(`could not start \`${what}\`: ${error.message}\n`);
-      out.end();
-      resolve({
-        exitCode,
-        stoppedBecause: stoppedBecause ?? (error ? `could not start: ${error.message}` : undefined),
-        startedAt,
-        durationMs: performance.now() - started,
-        tail,
-      });
+      const durationMs = performance.now() - started;
+      // Resolved once the log is on disk: whoever reads it next reads all of it.
+      out.end(() =>
+        resolve({
+          exitCode,
+          stoppedBecause: stoppedBecause ?? (error ? `could not start: ${error.message}` : undefined),
+          startedAt,
+          durationMs,
+          tail,
+        }),
+      );
     };
     child.on('error', (err) => done(null, err));
     child.on('close', (code) => done(code));
