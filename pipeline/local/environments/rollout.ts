@@ -74,10 +74,13 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * judge: long enough for traffic that started late, short enough that silence ends in a rollback.
  */
 const BAKE_EXTENSION = 4;
+/** However short a local minute (a test's can be 200 ms), the bake may go on this long for its traffic to arrive. */
+const MIN_BAKE_EXTENSION_MS = 10_000;
 
 /**
  * The bake: at least `bakeMs`, and on until the alarms have judged `windows` windows of real
- * traffic (a CloudWatch alarm's evaluation periods), for at most `BAKE_EXTENSION` times as long.
+ * traffic (a CloudWatch alarm's evaluation periods), for at most `BAKE_EXTENSION` times as long
+ * (or `MIN_BAKE_EXTENSION_MS`).
  */
 async function bakeUntilJudged(
   judged: { readonly windows: number },
@@ -87,7 +90,8 @@ async function bakeUntilJudged(
 ): Promise<void> {
   const started = Date.now();
   await sleep(bakeMs, signal);
-  while (judged.windows < windows && !signal.aborted && Date.now() - started < bakeMs * BAKE_EXTENSION) {
+  const limit = Math.max(bakeMs * BAKE_EXTENSION, MIN_BAKE_EXTENSION_MS);
+  while (judged.windows < windows && !signal.aborted && Date.now() - started < limit) {
     await sleep(100, signal);
   }
 }
@@ -223,7 +227,7 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
       Promise.all([environment.samples(release.id, judgedFrom), environment.samples(previousReleaseId, judgedFrom)]);
     let [canary, previous] = await sample();
     // Like the bake, the side-by-side time goes on (bounded) until the judge has the requests it needs.
-    const until = Date.now() + sideBySideMs * (BAKE_EXTENSION - 1);
+    const until = Date.now() + Math.max(sideBySideMs * (BAKE_EXTENSION - 1), MIN_BAKE_EXTENSION_MS);
     while (
       !props.judge.ready(canary.endpoints, previous.endpoints) &&
       Date.now() < until &&
