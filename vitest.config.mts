@@ -20,10 +20,17 @@ const integration = process.env.B2_API_URL
     ]
   : [];
 
+/** Tests that judge releases on their latency: through the engine, and the load gate against baselines. */
+const JUDGED_BY_TRAFFIC = [
+  'test/gates/local-engine.test.ts',
+  'test/gates/release-judgement.test.ts',
+  'test/gates/load-gate.test.ts',
+];
+
 /**
  * Tiers: `unit` needs nothing but Node; `gates` runs the real tools (eslint, projen, semgrep,
  * gitleaks, k6, DynamoDB Local, Chromium) against known-good and known-bad inputs; and
- * `integration` (above).
+ * `integration` (above); `judgement` runs the engine's deliveries one file at a time, last.
  */
 export default defineConfig({
   test: {
@@ -41,7 +48,26 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
       {
         extends: true,
-        test: { name: 'gates', include: ['test/gates/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 },
+        test: {
+          name: 'gates',
+          include: ['test/gates/**/*.test.ts'],
+          exclude: JUDGED_BY_TRAFFIC,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'judgement',
+          include: JUDGED_BY_TRAFFIC,
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+          // Alone, and after the rest: what they judge is latency, and a clean release must not be
+          // blocked because another test file was using both cores at the time.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
       ...integration,
     ],
