@@ -1,14 +1,17 @@
 import { baselineOf } from './baseline';
 import { GATE_SCENARIOS, GateScenario, gateScenario, planLoad } from './plan';
-import { describeBaseline, describeRun, runLoad } from './run';
+import { referenceOf } from './reference';
+import { describeBaseline, describeEndpoints, describeRun, runLoad } from './run';
 import { loadSettings } from './settings';
 import { runMain } from '../pipeline/kit/cli';
 import { reportDir } from '../pipeline/kit/reports';
 
 /**
  * The load gates: `load:current` and `load:tenfold` run this with their scenario. Exit 0 when
- * every threshold held, 99 (k6's own code) when one was crossed, 90 when only the baseline
- * comparison failed, 2 when the run could not happen (no k6, no target).
+ * every threshold held, 99 (k6's own code) when one was crossed (the session's p95 or an
+ * endpoint's, errors, checks, dropped sessions), 90 when only a comparison failed (with the last
+ * promoted release or the reference baseline, blended or per endpoint), 2 when the run could
+ * not happen (no k6, no target).
  */
 async function main(): Promise<number> {
   const scenario = process.argv[2];
@@ -20,6 +23,7 @@ async function main(): Promise<number> {
   const gate = `load-${plan.scenario}`;
   const dir = reportDir(gate);
   const baseline = await baselineOf(settings, plan.scenario, plan.profileVersion);
+  const reference = await referenceOf(settings, plan.scenario, plan.profileVersion);
   console.log(
     `${gate}: load profile ${plan.profileVersion}, ${plan.multiplier}x the current load = ${plan.targetRate} req/s ` +
       `(${plan.sessionsPerSecond.toFixed(2)} sessions/s over ${plan.users} users) against ${settings.target}, ` +
@@ -31,8 +35,11 @@ async function main(): Promise<number> {
     reportDir: dir,
     baseline,
     tolerance: settings.tolerance,
+    reference,
+    referenceTolerance: settings.referenceTolerance,
   });
   console.log(describeRun(summary));
+  console.log(describeEndpoints(summary));
   console.log(describeBaseline(summary));
   console.log(`reports: ${dir}/report.html`);
   console.log(exitCode === 0 ? `${gate} passed` : `${gate} FAILED: ${summary.failures.join('; ')}`);

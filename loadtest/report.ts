@@ -30,28 +30,56 @@ export function gateNameFor(summary: LoadSummary): string {
   return `load-${summary.scenario}`;
 }
 
-/** The load run as JUnit: one test case per threshold, and one for the comparison with the baseline. */
+type Comparison = NonNullable<LoadSummary['baseline']>;
+
+/** The blended p95's own verdict; a summary from before per-endpoint verdicts has only `passed`. */
+const blendedPassed = (b: Comparison): boolean => b.blendedPassed ?? b.passed;
+
+/** A comparison's blended p95 as one JUnit case, skipped with the reason when there was none. */
+function comparisonCase(summary: LoadSummary, b: Comparison | undefined, what: string, note: string): JunitTestCase {
+  if (!b) return { name: `p95 against ${what}`, skipped: note };
+  return {
+    name: `p95 within ${b.tolerancePercent}% of ${what} (${b.source})`,
+    failure: blendedPassed(b)
+      ? undefined
+      : {
+          message: `p95 ${ms(summary.latencyMs.p95)} is ${signed(b.p95ChangePercent)} against ${ms(b.p95)}`,
+          type: 'regression',
+        },
+  };
+}
+
+/**
+ * The load run as JUnit: one test case per threshold of the whole session mix, one per
+ * comparison of its blended p95 (with the last promoted release, with the reference), and one
+ * per endpoint (its own p95 limit and its p50 and p95 against both baselines).
+ */
 export function renderLoadJunit(summary: LoadSummary): string {
   const suite = gateNameFor(summary);
-  const cases: JunitTestCase[] = summary.thresholds.map((t) => ({
-    name: `${t.name} ${t.limit}`,
-    seconds: summary.durationSeconds,
-    failure: t.passed ? undefined : { message: `${t.name}: ${t.actual} breaks ${t.limit}`, type: 'threshold' },
-  }));
-  const b = summary.baseline;
+  const cases: JunitTestCase[] = summary.thresholds
+    .filter((t) => t.endpoint === undefined)
+    .map((t) => ({
+      name: `${t.name} ${t.limit}`,
+      seconds: summary.durationSeconds,
+      failure: t.passed ? undefined : { message: `${t.name}: ${t.actual} breaks ${t.limit}`, type: 'threshold' },
+    }));
+  cases.push(comparisonCase(summary, summary.baseline, 'the baseline', summary.baselineNote ?? 'no baseline'));
   cases.push(
-    b
-      ? {
-          name: `p95 within ${b.tolerancePercent}% of the baseline (${b.source})`,
-          failure: b.passed
-            ? undefined
-            : {
-                message: `p95 ${ms(summary.latencyMs.p95)} is ${signed(b.p95ChangePercent)} against ${ms(b.p95)}`,
-                type: 'regression',
-              },
-        }
-      : { name: 'p95 against the baseline', skipped: summary.baselineNote ?? 'no baseline' },
+    comparisonCase(summary, summary.reference, 'the reference baseline', summary.referenceNote ?? 'not compared'),
   );
+  for (const [endpoint, e] of Object.entries(summary.endpoints ?? {})) {
+    const limit = summary.thresholds.find((t) => t.endpoint === endpoint)?.limit;
+    cases.push({
+      name:
+        `endpoint ${endpoint}: ${limit ? `${limit}, ` : ''}p50 and p95 within tolerance of the last promoted release ` +
+        'and the reference baseline',
+      seconds: summary.durationSeconds,
+      failure:
+        e.passed === false
+          ? { message: `${endpoint}: ${(e.failures ?? []).join('; ') || 'failed'}`, type: 'endpoint' }
+          : undefined,
+    });
+  }
   return renderJunit({
     name: suite,
     suites: [{ name: suite, cases, seconds: summary.durationSeconds, timestamp: summary.startedAt }],
@@ -86,7 +114,7 @@ function verdictBadge(passed: boolean | undefined): string {
   return passed ? '<span class="verdict pass">passed</span>' : '<span class="verdict fail">failed</span>';
 }
 
-function promotionText(b: NonNullable<LoadSummary['baseline']>): string {
+function promotionText(b: Comparison): string {
   const p = b.promotion;
   if (!p) return `<code>${escapeXml(b.source)}</code>`;
   const release = p.release ? `release <code>${escapeXml(p.release)}</code>` : 'the release';
@@ -94,9 +122,17 @@ function promotionText(b: NonNullable<LoadSummary['baseline']>): string {
   return `${release}, promoted${to} at ${escapeXml(p.promotedAt)} (<code>${escapeXml(b.source)}</code>)`;
 }
 
-function baselineSection(summary: LoadSummary): string {
-  const b = summary.baseline;
-  if (!b) return `<p class="muted">${escapeXml(summary.baselineNote ?? 'No baseline: no comparison.')}</p>`;
+function referenceActText(b: Comparison): string {
+  const act = b.referenceAct;
+  if (!act) return `<code>${escapeXml(b.source)}</code>`;
+  return (
+    `set by ${escapeXml(act.by)} at ${escapeXml(act.setAt)}: &ldquo;${escapeXml(act.comment)}&rdquo; ` +
+    `(from <code>${escapeXml(act.from)}</code>; <code>${escapeXml(b.source)}</code>)`
+  );
+}
+
+/** The blended numbers of a run against one baseline, with the verdict of its blended p95. */
+function comparisonSection(summary: LoadSummary, b: Comparison, intro: string): string {
   const change = (now: number, before: number | undefined): string =>
     before !== undefined && before > 0 ? signed(((now - before) / before) * 100) : '&ndash;';
   const latencyRow = (name: string, now: number, before: number | undefined, stated?: number): string =>
@@ -104,9 +140,9 @@ function baselineSection(summary: LoadSummary): string {
       ? ''
       : row([name, ms(before), ms(now), stated !== undefined ? signed(stated) : change(now, before)]);
   return [
-    `<p>Against the last promoted release: ${promotionText(b)}. p95 may grow by at most ${b.tolerancePercent}%` +
+    `<p>${intro}. p95 may grow by at most ${b.tolerancePercent}%` +
       (b.minimumChangeMs !== undefined ? ` (changes under ${b.minimumChangeMs} ms are noise)` : '') +
-      `. ${verdictBadge(b.passed)}</p>`,
+      `, and so may each endpoint's p50 and p95. ${verdictBadge(blendedPassed(b))}</p>`,
     '<table>',
     row(['', 'baseline', 'this run', 'change'], true),
     latencyRow('p50', summary.latencyMs.p50, b.p50),
@@ -120,9 +156,64 @@ function baselineSection(summary: LoadSummary): string {
     ]),
     row(['error rate', pct(b.errorRate), pct(summary.errorRate), '']),
     '</table>',
+    b.endpointsNote ? `<p class="muted">${escapeXml(b.endpointsNote)}</p>` : '',
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+function baselineSection(summary: LoadSummary): string {
+  const b = summary.baseline;
+  if (!b) return `<p class="muted">${escapeXml(summary.baselineNote ?? 'No baseline: no comparison.')}</p>`;
+  return comparisonSection(summary, b, `Against the last promoted release: ${promotionText(b)}`);
+}
+
+function referenceSection(summary: LoadSummary): string {
+  const b = summary.reference;
+  if (!b) {
+    return `<p class="muted">${escapeXml(summary.referenceNote ?? 'Not compared with a reference baseline.')}</p>`;
+  }
+  return comparisonSection(
+    summary,
+    b,
+    `Against the reference baseline, which moves only by <code>load:set-reference</code> (or the first promotion): ${referenceActText(b)}`,
+  );
+}
+
+/** An endpoint's p50 and p95 change against one baseline, or a dash when it was not compared. */
+function endpointChange(b: Comparison | undefined, endpoint: string): string {
+  const e = b?.endpoints?.[endpoint];
+  return e ? `${signed(e.p50ChangePercent)} / ${signed(e.p95ChangePercent)}` : '&ndash;';
+}
+
+/** Each endpoint of the profile: its latencies, its change against both baselines, and its verdict. */
+function endpointSection(summary: LoadSummary): string {
+  const entries = Object.entries(summary.endpoints ?? {});
+  if (entries.length === 0) return '';
+  const rows = entries.map(([name, e]) => {
+    const result =
+      e.passed === undefined
+        ? ''
+        : `${verdictBadge(e.passed)}${(e.failures ?? []).map((f) => `<br><span class="muted">${escapeXml(f)}</span>`).join('')}`;
+    return row([
+      escapeXml(name),
+      ms(e.p50),
+      ms(e.p95),
+      ms(e.p99),
+      ms(e.max),
+      endpointChange(summary.baseline, name),
+      endpointChange(summary.reference, name),
+      result,
+    ]);
+  });
+  return [
+    '<h2>Per endpoint</h2>',
+    '<p class="muted">Each endpoint is judged on its own: p95 under the limit, and p50 and p95 within the tolerance of the last promoted release and of the reference baseline (change shown as p50 / p95).</p>',
+    '<table>',
+    row(['endpoint', 'p50', 'p95', 'p99', 'max', 'vs last promoted', 'vs reference', 'result'], true),
+    ...rows,
+    '</table>',
+  ].join('\n');
 }
 
 export function renderReportHtml(summary: LoadSummary, links: ReportLinks = {}): string {
@@ -132,9 +223,6 @@ export function renderReportHtml(summary: LoadSummary, links: ReportLinks = {}):
       : `${summary.multiplier}x the current load`;
   const title = `${gateNameFor(summary)}: k6 at ${load}`;
   const l = summary.latencyMs;
-  const endpointRows = Object.entries(summary.endpoints ?? {}).map(([name, e]) =>
-    row([escapeXml(name), ms(e.p50), ms(e.p95), ms(e.p99), ms(e.max)]),
-  );
   const linkItems = [
     links.dashboard ? `<a href="${escapeXml(links.dashboard)}">k6 web dashboard (full run, with the warm-up)</a>` : '',
     links.summary ? `<a href="${escapeXml(links.summary)}">summary.json</a>` : '',
@@ -167,9 +255,11 @@ ${row([
 ${row(['threshold', 'limit', 'actual', 'result'], true)}
 ${summary.thresholds.map((t) => row([escapeXml(t.name), escapeXml(t.limit), thresholdActual(t), verdictBadge(t.passed)])).join('\n')}
 </table>
-<h2>Against the baseline</h2>
+${endpointSection(summary)}
+<h2>Against the last promoted release</h2>
 ${baselineSection(summary)}
-${endpointRows.length ? `<h2>Per endpoint</h2>\n<table>\n${row(['endpoint', 'p50', 'p95', 'p99', 'max'], true)}\n${endpointRows.join('\n')}\n</table>` : ''}
+<h2>Against the reference baseline</h2>
+${referenceSection(summary)}
 ${linkItems.length ? `<h2>More</h2>\n<p>${linkItems.join(' &middot; ')}</p>` : ''}
 </body>
 </html>

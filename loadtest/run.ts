@@ -47,8 +47,16 @@ export interface LoadRunOptions {
   readonly plan: LoadPlan;
   readonly target: string;
   readonly reportDir: string;
+  /** The last promoted release's run, or why there is none. */
   readonly baseline: BaselineLookup;
   readonly tolerance: RegressionTolerance;
+  /**
+   * The reference baseline, or why there is none.
+   * @default none (a run with no baseline either says why once)
+   */
+  readonly reference?: BaselineLookup;
+  /** @default REFERENCE_REGRESSION_TOLERANCE */
+  readonly referenceTolerance?: RegressionTolerance;
   /** Export k6's web dashboard as HTML. @default true */
   readonly dashboard?: boolean;
   /** Show k6's live progress. @default only on a terminal */
@@ -164,8 +172,12 @@ export async function runLoad(options: LoadRunOptions): Promise<Verdict> {
     const k6Summary = JSON.parse(readFileSync(files.k6Summary, 'utf8')) as K6SummaryExport;
     const verdict = evaluateRun(
       { plan, k6: k6Summary, k6ExitCode: exitCode, target: options.target, startedAt },
-      options.baseline,
-      options.tolerance,
+      {
+        baseline: options.baseline,
+        tolerance: options.tolerance,
+        reference: options.reference,
+        referenceTolerance: options.referenceTolerance,
+      },
     );
     writeReports(verdict.summary, files, dashboard && existsSync(files.dashboard));
     return verdict;
@@ -200,9 +212,30 @@ export function describeRun(summary: LoadSummary): string {
   );
 }
 
-export function describeBaseline(summary: LoadSummary): string {
-  const b = summary.baseline;
-  if (!b) return `baseline: ${summary.baselineNote ?? 'none'}`;
+/** Each endpoint's p50 and p95, and which failed. */
+export function describeEndpoints(summary: LoadSummary): string {
+  const endpoints = Object.entries(summary.endpoints ?? {}).map(
+    ([name, e]) => `${name} ${e.p50.toFixed(1)}/${e.p95.toFixed(1)} ms${e.passed === false ? ' FAILED' : ''}`,
+  );
+  return `per endpoint (p50/p95): ${endpoints.join(', ') || 'none measured'}`;
+}
+
+function describeComparison(what: string, b: LoadSummary['baseline'], note: string | undefined): string {
+  if (!b) return `${what}: ${note ?? 'none'}`;
   const sign = b.p95ChangePercent > 0 ? '+' : '';
-  return `baseline: p95 ${sign}${b.p95ChangePercent}% against ${b.p95.toFixed(1)} ms (tolerance ${b.tolerancePercent}%) from ${b.source}`;
+  const slower = Object.entries(b.endpoints ?? {})
+    .filter(([, e]) => !e.passed)
+    .map(([name]) => name);
+  return (
+    `${what}: p95 ${sign}${b.p95ChangePercent}% against ${b.p95.toFixed(1)} ms (tolerance ${b.tolerancePercent}%), ` +
+    `${slower.length ? `slower: ${slower.join(', ')}` : 'no endpoint slower'}, from ${b.source}`
+  );
+}
+
+/** Against the last promoted release, and against the reference baseline: one line each. */
+export function describeBaseline(summary: LoadSummary): string {
+  return [
+    describeComparison('baseline', summary.baseline, summary.baselineNote),
+    describeComparison('reference', summary.reference, summary.referenceNote ?? 'not compared'),
+  ].join('\n');
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_REGRESSION_TOLERANCE, RegressionTolerance } from './budget';
+import { DEFAULT_REGRESSION_TOLERANCE, REFERENCE_REGRESSION_TOLERANCE, RegressionTolerance } from './budget';
 import { DEFAULT_TIMING, LoadTiming } from './plan';
 import { ENDPOINTS, LOAD_PROFILE, LoadProfile, profileProblem } from './profile';
 import { parseDurationMs } from '../pipeline/kit/durations';
@@ -32,8 +32,15 @@ export const LOAD_ENV = {
   baselineLocation: GATE_INPUTS.loadBaseline.variable,
   /** Or compare with this summary.json (it wins over the environment's). */
   baseline: 'B2_LOAD_BASELINE',
+  /**
+   * Compare with this summary.json as the reference baseline, instead of the one under the
+   * baseline location (`reference/load-<scenario>.json`, `loadtest/reference.ts`).
+   */
+  reference: 'B2_LOAD_REFERENCE',
   tolerancePercent: 'B2_LOAD_TOLERANCE_PERCENT',
   toleranceMinimumMs: 'B2_LOAD_TOLERANCE_MIN_MS',
+  /** How much slower than the reference baseline a run may be, in percent (the minimum in ms is shared). */
+  referenceTolerancePercent: 'B2_LOAD_REFERENCE_TOLERANCE_PERCENT',
   /** `1` lets a run target a non-loopback host (a deployed AWS environment). */
   allowRemote: LOAD_REMOTE_TARGET_VARIABLE,
 } as const;
@@ -45,7 +52,11 @@ export interface LoadSettings {
   readonly baselinePath?: string;
   readonly baselineEnvironment?: string;
   readonly baselineLocation?: string;
+  readonly referencePath?: string;
+  /** Against the last promoted release. */
   readonly tolerance: RegressionTolerance;
+  /** Against the reference baseline. */
+  readonly referenceTolerance: RegressionTolerance;
 }
 
 /** `30s`, `2m`, `1m30s` or a plain number of seconds (zero allowed: a warm-up may be skipped). */
@@ -110,6 +121,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): LoadSettings {
   const percent = env[LOAD_ENV.tolerancePercent];
   const minimumMs = env[LOAD_ENV.toleranceMinimumMs];
   const profileFile = env[LOAD_ENV.profile];
+  const referencePercent = env[LOAD_ENV.referenceTolerancePercent];
   const holdSeconds = duration ? parseSeconds(duration, LOAD_ENV.duration) : DEFAULT_TIMING.holdSeconds;
   if (holdSeconds <= 0) throw new Error(`${LOAD_ENV.duration}=${duration} must be longer than zero`);
   return {
@@ -122,11 +134,20 @@ export function loadSettings(env: NodeJS.ProcessEnv): LoadSettings {
     baselinePath: env[LOAD_ENV.baseline] || undefined,
     baselineEnvironment: env[LOAD_ENV.baselineEnvironment] || undefined,
     baselineLocation: env[LOAD_ENV.baselineLocation] || undefined,
+    referencePath: env[LOAD_ENV.reference] || undefined,
     tolerance: {
       percent: percent ? parseNumber(percent, LOAD_ENV.tolerancePercent) : DEFAULT_REGRESSION_TOLERANCE.percent,
       minimumMs: minimumMs
         ? parseNumber(minimumMs, LOAD_ENV.toleranceMinimumMs)
         : DEFAULT_REGRESSION_TOLERANCE.minimumMs,
+    },
+    referenceTolerance: {
+      percent: referencePercent
+        ? parseNumber(referencePercent, LOAD_ENV.referenceTolerancePercent)
+        : REFERENCE_REGRESSION_TOLERANCE.percent,
+      minimumMs: minimumMs
+        ? parseNumber(minimumMs, LOAD_ENV.toleranceMinimumMs)
+        : REFERENCE_REGRESSION_TOLERANCE.minimumMs,
     },
   };
 }

@@ -18,6 +18,7 @@ export class Verification extends Component {
   readonly loadHeadroomTask: Task;
   readonly smokeTask: Task;
   readonly promoteBaselineTask: Task;
+  readonly setReferenceTask: Task;
 
   constructor(project: TypeScriptProject) {
     super(project);
@@ -58,6 +59,14 @@ export class Verification extends Component {
       description:
         'Make load summaries the baseline of an environment after a release was promoted there: -- --environment <name> [--to <folder|s3://bucket/prefix/>] [--release <id>] <summary.json>...',
       exec: 'tsx loadtest/baseline.ts',
+      receiveArgs: true,
+    });
+    // A person's act, never an engine's: the reference baseline stands still between these.
+    this.setReferenceTask = project.addTask('load:set-reference', {
+      description:
+        'Move the reference load baseline, recording who and why: -- --from <summary.json|environment> --by <name> --comment <why> [--to <folder|s3://bucket/prefix/>] [--environment <name>]',
+      // An argument list, not a shell line: a --comment with spaces reaches the task whole.
+      execArgs: ['tsx', 'loadtest/reference.ts'],
       receiveArgs: true,
     });
   }

@@ -5,13 +5,9 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceExcep
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { summaryOf } from './fixtures';
-import {
-  baselineLocation,
-  baselineOf,
-  findBaselineAt,
-  promoteBaselineTo,
-  promotionRequest,
-} from '../../../loadtest/baseline';
+import { baselineOf, findBaselineAt, promoteBaselineTo, promotionRequest } from '../../../loadtest/baseline';
+import { baselineLocation } from '../../../loadtest/baseline-store';
+import { referenceHistory, referenceOf, setReference } from '../../../loadtest/reference';
 import { readSummary } from '../../../loadtest/summary';
 
 /*
@@ -44,7 +40,15 @@ afterAll(() => {
 beforeEach(() => {
   s3.reset();
   objects.clear();
-  s3.on(PutObjectCommand).callsFake((input: { Bucket: string; Key: string; Body: string }) => {
+  s3.on(PutObjectCommand).callsFake((input: { Bucket: string; Key: string; Body: string; IfNoneMatch?: string }) => {
+    if (input.IfNoneMatch === '*' && objects.has(`${input.Bucket}/${input.Key}`)) {
+      throw new S3ServiceException({
+        name: 'PreconditionFailed',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 412 },
+        message: 'At least one of the pre-conditions you specified did not hold',
+      });
+    }
     objects.set(`${input.Bucket}/${input.Key}`, input.Body);
     return { VersionId: String(objects.size) };
   });
@@ -92,14 +96,14 @@ describe('the load baselines in S3', () => {
       environment: 'prod',
       promotedAt: new Date('2026-11-25T12:30:00Z'),
     });
-    expect(written).toBe(`${PROD}load-current.json`);
-    expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input)).toEqual([
+    expect(written.baseline).toBe(`${PROD}load-current.json`);
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input).toEqual(
       expect.objectContaining({
         Bucket: 'b2-pipeline-baselines',
         Key: 'baselines/prod/load-current.json',
         ContentType: 'application/json',
       }),
-    ]);
+    );
     expect(JSON.parse(objects.get('b2-pipeline-baselines/baselines/prod/load-current.json')!)).toEqual({
       ...summaryOf(),
       promotion: { environment: 'prod', release: 'abc1234', promotedAt: '2026-11-25T12:30:00.000Z' },
@@ -111,6 +115,7 @@ describe('the load baselines in S3', () => {
       summaryFile('fast', { latencyMs: { p50: 5, p95: 10, p99: 12, max: 15 } }),
       baselineLocation(PROD),
     );
+    s3.resetHistory();
     const found = await baselineOf({ baselineLocation: PROD }, 'current', PROFILE_VERSION);
     expect(found.source).toBe(`${PROD}load-current.json`);
     expect(found.summary?.latencyMs.p95).toBe(10);
@@ -160,6 +165,57 @@ describe('the load baselines in S3', () => {
   });
 });
 
+describe('the reference baselines in S3', () => {
+  const REFERENCE_KEY = 'b2-pipeline-baselines/baselines/prod/reference/load-current.json';
+  const HISTORY_KEY = 'b2-pipeline-baselines/baselines/prod/reference/reference-history.jsonl';
+
+  it('are set by the first promotion with a conditional put, which a later promotion cannot overwrite', async () => {
+    const first = await promoteBaselineTo(summaryFile('first-s3'), baselineLocation(PROD), {
+      release: 'abc1234',
+      environment: 'prod',
+    });
+    expect(first.reference).toBe(`${PROD}reference/load-current.json`);
+    const conditional = s3
+      .commandCalls(PutObjectCommand)
+      .map((call) => call.args[0].input)
+      .find((input) => input.Key === 'baselines/prod/reference/load-current.json');
+    expect(conditional?.IfNoneMatch).toBe('*');
+
+    const second = await promoteBaselineTo(
+      summaryFile('second-s3', { latencyMs: { p50: 50, p95: 90, p99: 99, max: 120 } }),
+      baselineLocation(PROD),
+      { release: 'def5678', environment: 'prod' },
+    );
+    expect(second.reference).toBeUndefined();
+    expect(JSON.parse(objects.get(REFERENCE_KEY)!).referenceAct).toMatchObject({
+      by: 'the promotion of release abc1234 to prod',
+      byPromotion: true,
+    });
+    expect(objects.get(HISTORY_KEY)!.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('are moved by load:set-reference, the history read and put back with the new line', async () => {
+    await promoteBaselineTo(summaryFile('promoted-s3'), baselineLocation(PROD), { release: 'abc1234' });
+    await setReference({ location: baselineLocation(PROD), from: 'prod', by: 'ada', comment: 'accepted' });
+    const history = await referenceHistory(baselineLocation(PROD));
+    expect(history.map((entry) => entry.by)).toEqual(['the promotion of release abc1234', 'ada']);
+    expect(history[1]).toMatchObject({
+      from: `${PROD}load-current.json`,
+      reference: `${PROD}reference/load-current.json`,
+    });
+  });
+
+  it('are what a load run given the location compares with', async () => {
+    await setReference({ location: baselineLocation(PROD), from: summaryFile('ref-s3'), by: 'ada', comment: 'why' });
+    const found = await referenceOf({ baselineLocation: PROD }, 'current', PROFILE_VERSION);
+    expect(found.source).toBe(`${PROD}reference/load-current.json`);
+    expect(found.summary?.referenceAct?.by).toBe('ada');
+    expect((await referenceOf({ baselineLocation: PROD }, 'tenfold', PROFILE_VERSION)).note).toMatch(
+      /^no reference baseline yet \(s3:\/\/b2-pipeline-baselines\/baselines\/prod\/reference\/load-tenfold\.json does not exist\)/,
+    );
+  });
+});
+
 describe('load:promote-baseline', () => {
   it('writes to the location given with --to, naming the environment when --environment is given too', () => {
     const summary = summaryFile('cli');
@@ -177,7 +233,7 @@ describe('load:promote-baseline', () => {
       folder: path.join(scratch, 'pipeline', 'baselines', 'staging'),
     });
     const written = await promoteBaselineTo(request.summaries[0], request.location, request.options);
-    expect(readSummary(written).promotion?.environment).toBe('staging');
+    expect(readSummary(written.baseline).promotion?.environment).toBe('staging');
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 

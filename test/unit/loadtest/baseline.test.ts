@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summaryOf } from './fixtures';
-import { baselineFile, promoteBaseline } from '../../../loadtest/baseline';
+import { promoteBaseline } from '../../../loadtest/baseline';
+import { baselineFile } from '../../../loadtest/baseline-store';
 import { findBaseline, readSummary } from '../../../loadtest/summary';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'b2-baseline-'));
@@ -32,8 +33,8 @@ describe('the load baselines', () => {
     expect(() => baselineFile('../prod', 'current')).toThrow(/is not an environment name/);
   });
 
-  it('move to a passed run when a release is promoted, recording which release and when', () => {
-    const file = promoteBaseline(summaryFile('passed'), 'prod', {
+  it('move to a passed run when a release is promoted, recording which release and when', async () => {
+    const { baseline: file } = await promoteBaseline(summaryFile('passed'), 'prod', {
       release: 'abc1234',
       promotedAt: new Date('2026-11-25T12:30:00Z'),
     });
@@ -46,30 +47,32 @@ describe('the load baselines', () => {
     expect(findBaseline(file, 'current', baseline.profileVersion).summary?.latencyMs.p95).toBe(20);
   });
 
-  it("keep each environment's own: promoting to staging leaves prod's alone", () => {
-    promoteBaseline(summaryFile('prod', { latencyMs: { p50: 5, p95: 10, p99: 12, max: 15 } }), 'prod');
-    promoteBaseline(summaryFile('staging', { latencyMs: { p50: 50, p95: 90, p99: 99, max: 120 } }), 'staging');
+  it("keep each environment's own: promoting to staging leaves prod's alone", async () => {
+    await promoteBaseline(summaryFile('prod', { latencyMs: { p50: 5, p95: 10, p99: 12, max: 15 } }), 'prod');
+    await promoteBaseline(summaryFile('staging', { latencyMs: { p50: 50, p95: 90, p99: 99, max: 120 } }), 'staging');
     expect(readSummary(baselineFile('prod', 'current')).latencyMs.p95).toBe(10);
     expect(readSummary(baselineFile('staging', 'current')).latencyMs.p95).toBe(90);
   });
 
-  it('never move to a failed run or to a headroom step', () => {
+  it('never move to a failed run or to a headroom step', async () => {
     const before = readSummary(baselineFile('prod', 'current'));
     const failed = summaryFile('failed', {
       passed: false,
       failures: ['scenario current: p95 300.0 ms is not under the 200 ms limit'],
     });
-    expect(() => promoteBaseline(failed, 'prod')).toThrow(
+    await expect(promoteBaseline(failed, 'prod')).rejects.toThrow(
       /records a failed load run \(scenario current: p95 300\.0 ms/,
     );
-    expect(() => promoteBaseline(summaryFile('step', { scenario: 'step-15x' }), 'prod')).toThrow(/is a headroom step/);
+    await expect(promoteBaseline(summaryFile('step', { scenario: 'step-15x' }), 'prod')).rejects.toThrow(
+      /is a headroom step/,
+    );
     expect(readSummary(baselineFile('prod', 'current'))).toEqual(before);
     expect(existsSync(baselineFile('prod', 'step-15x'))).toBe(false);
   });
 
-  it('refuse a file that is not a load summary, naming it', () => {
+  it('refuse a file that is not a load summary, naming it', async () => {
     const file = path.join(scratch, 'not-a-summary.json');
     writeFileSync(file, '{"scenario": "current"}');
-    expect(() => promoteBaseline(file, 'prod')).toThrow(/not-a-summary\.json is not a load summary/);
+    await expect(promoteBaseline(file, 'prod')).rejects.toThrow(/not-a-summary\.json is not a load summary/);
   });
 });

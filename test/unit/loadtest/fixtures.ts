@@ -1,9 +1,19 @@
-import { LoadPlan, gateThresholds, reportingMetrics, scenarioMetric } from '../../../loadtest/plan';
+import { LoadPlan, gateThresholds, planEndpoints, reportingMetrics, scenarioMetric } from '../../../loadtest/plan';
+import { Endpoint } from '../../../loadtest/profile';
 import { LoadSummary } from '../../../loadtest/summary';
 import { K6Metric, K6SummaryExport } from '../../../loadtest/verdict';
 
-export interface Measured {
+/** One endpoint's latencies in a k6 export. */
+export interface EndpointLatency {
+  readonly p50: number;
   readonly p95: number;
+}
+
+export interface Measured {
+  /** The whole session mix's p95 (its p50 is half of it). */
+  readonly p95: number;
+  /** Each endpoint's latencies; default: the same as the whole mix. */
+  readonly endpoints?: Partial<Record<Endpoint, EndpointLatency>>;
   readonly errorRate?: number;
   readonly checksRate?: number;
   readonly dropped?: number;
@@ -20,10 +30,10 @@ export function k6Export(plan: LoadPlan, measured: Measured): K6SummaryExport {
   const checksRate = measured.checksRate ?? 1;
   const dropped = measured.dropped ?? 0;
   const requests = measured.requests ?? plan.targetRate * plan.holdSeconds;
-  const trend = (p95: number): K6Metric => ({
-    min: p95 / 4,
-    med: p95 / 2,
-    avg: p95 / 2,
+  const trend = (p95: number, p50 = p95 / 2): K6Metric => ({
+    min: p50 / 2,
+    med: p50,
+    avg: p50,
     'p(95)': p95,
     'p(99)': p95 * 1.5,
     max: p95 * 2,
@@ -35,15 +45,19 @@ export function k6Export(plan: LoadPlan, measured: Measured): K6SummaryExport {
     [scenarioMetric('dropped_iterations', plan)]: { count: dropped, rate: 0 },
     [scenarioMetric('http_reqs', plan)]: { count: requests, rate: requests / (plan.holdSeconds + plan.warmupSeconds) },
   };
-  for (const endpoint of new Set(plan.session)) {
-    values[scenarioMetric('http_req_duration', plan, endpoint)] = trend(measured.p95);
-  }
+  const allowedDrops = gateThresholds(plan).find((t) => t.metric.startsWith('dropped_iterations'))!;
   const crossed: Record<string, boolean> = {
     [scenarioMetric('http_req_duration', plan)]: !(measured.p95 < plan.budget.p95Ms),
     [scenarioMetric('http_req_failed', plan)]: !(errorRate < plan.budget.errorRate),
     [scenarioMetric('checks', plan)]: !(checksRate > 1 - plan.budget.errorRate),
-    [scenarioMetric('dropped_iterations', plan)]: dropped > Number(gateThresholds(plan)[3].expression.split('<=')[1]),
+    [scenarioMetric('dropped_iterations', plan)]: dropped > Number(allowedDrops.expression.split('<=')[1]),
   };
+  for (const endpoint of planEndpoints(plan)) {
+    const own = measured.endpoints?.[endpoint];
+    const metric = scenarioMetric('http_req_duration', plan, endpoint);
+    values[metric] = own ? trend(own.p95, own.p50) : trend(measured.p95);
+    crossed[metric] = !((own?.p95 ?? measured.p95) < plan.budget.p95Ms);
+  }
   const metrics: Record<string, K6Metric> = {};
   for (const t of gateThresholds(plan)) {
     metrics[t.metric] = { ...values[t.metric], thresholds: { [t.expression]: crossed[t.metric] } };

@@ -65,7 +65,7 @@ describe('the scenarios derived from the profile', () => {
     expect(Object.keys(k6Options({ ...plan, warmupSeconds: 0 }).scenarios ?? {})).toEqual(['tenfold']);
   });
 
-  it('tags every threshold with the measured scenario, so the warm-up never counts', () => {
+  it('tags every threshold with the measured scenario, so the warm-up never counts, and holds each endpoint to the p95 limit', () => {
     const plan = planLoad(LOAD_PROFILE, gateScenario('current'));
     const keys = Object.keys(k6Options(plan).thresholds ?? {});
     expect(keys.length).toBeGreaterThan(4);
@@ -75,6 +75,11 @@ describe('the scenarios derived from the profile', () => {
       'http_req_failed{scenario:current} rate<0.01',
       'checks{scenario:current} rate>0.99',
       'dropped_iterations{scenario:current} count<=0',
+      'http_req_duration{scenario:current,endpoint:login} p(95)<200',
+      'http_req_duration{scenario:current,endpoint:list} p(95)<200',
+      'http_req_duration{scenario:current,endpoint:search} p(95)<200',
+      'http_req_duration{scenario:current,endpoint:read} p(95)<200',
+      'http_req_duration{scenario:current,endpoint:create} p(95)<200',
     ]);
   });
 

@@ -26,22 +26,94 @@ const failedRun = summaryOf({
   failures: ['scenario tenfold: p95 243.1 ms is not under the 200 ms limit'],
 });
 
+/** A run whose memories endpoints got three times slower while login kept the blend where it was. */
+const slowerEndpoints = summaryOf({
+  latencyMs: { p50: 30, p95: 128, p99: 140, max: 160 },
+  endpoints: {
+    login: { p50: 90, p95: 130, p99: 140, max: 160, passed: true, failures: [] },
+    list: {
+      p50: 41,
+      p95: 60,
+      p99: 70,
+      max: 80,
+      passed: false,
+      failures: ['p50 14.2 ms → 41.0 ms (+189%, tolerance 20%) against the last promoted release'],
+    },
+  },
+  thresholds: [
+    { name: 'p95 latency: http_req_duration{scenario:current}', limit: 'p(95)<200', actual: 128, passed: true },
+    {
+      name: 'p95 latency of login: http_req_duration{scenario:current,endpoint:login}',
+      limit: 'p(95)<200',
+      actual: 130,
+      passed: true,
+      endpoint: 'login',
+    },
+    {
+      name: 'p95 latency of list: http_req_duration{scenario:current,endpoint:list}',
+      limit: 'p(95)<200',
+      actual: 60,
+      passed: true,
+      endpoint: 'list',
+    },
+  ],
+  baseline: {
+    source: '.pipeline/baselines/prod/load-current.json',
+    p95: 128,
+    achievedRate: 5,
+    errorRate: 0,
+    p95ChangePercent: 0,
+    tolerancePercent: 20,
+    minimumChangeMs: 5,
+    blendedPassed: true,
+    endpoints: {
+      login: { p50: 90, p95: 130, p50ChangePercent: 0, p95ChangePercent: 0, passed: true },
+      list: { p50: 14.2, p95: 20, p50ChangePercent: 188.7, p95ChangePercent: 200, passed: false },
+    },
+    passed: false,
+  },
+  referenceNote: 'no reference baseline yet (.pipeline/baselines/prod/reference/load-current.json does not exist)',
+  passed: false,
+  failures: [
+    'scenario current: list slower than the last promoted release: list p50 14.2 ms → 41.0 ms (+189%, tolerance 20%)',
+  ],
+});
+
 describe('the JUnit rendering of a load run', () => {
-  it('has one test case per threshold and one for the baseline, failing the crossed ones', () => {
+  it('has one test case per threshold, per baseline and per endpoint, failing the crossed ones', () => {
     const xml = renderLoadJunit(failedRun);
     expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
-    expect(xml).toContain('<testsuite name="load-tenfold" tests="3" failures="2" skipped="0"');
-    expect(xml.match(/<testcase /g)).toHaveLength(3);
+    // 2 thresholds, the baseline, the reference (skipped), one endpoint (login)
+    expect(xml).toContain('<testsuite name="load-tenfold" tests="5" failures="2" skipped="1"');
+    expect(xml.match(/<testcase /g)).toHaveLength(5);
     expect(xml).toContain(
       '<failure message="p95 latency: http_req_duration{scenario:tenfold}: 243.1 breaks p(95)&lt;200"',
     );
     expect(xml).toContain('type="regression"');
   });
 
-  it('marks the baseline comparison as skipped, with the reason, when there is no baseline', () => {
-    const xml = renderLoadJunit(summaryOf({ baselineNote: 'no baseline yet (x.json does not exist)' }));
-    expect(xml).toContain('failures="0" skipped="1"');
+  it('marks the baseline comparisons as skipped, with the reason, when there is no baseline', () => {
+    const xml = renderLoadJunit(
+      summaryOf({
+        baselineNote: 'no baseline yet (x.json does not exist)',
+        referenceNote: 'no reference baseline yet (reference/x.json does not exist)',
+      }),
+    );
+    expect(xml).toContain('failures="0" skipped="2"');
     expect(xml).toContain('<skipped message="no baseline yet (x.json does not exist)"/>');
+    expect(xml).toContain('<skipped message="no reference baseline yet (reference/x.json does not exist)"/>');
+  });
+
+  it('has one case per endpoint, failing the slower one with its numbers, while the blend passes', () => {
+    const xml = renderLoadJunit(slowerEndpoints);
+    expect(xml).toContain('tests="5" failures="1" skipped="1"');
+    expect(xml).toContain(
+      'name="endpoint list: p(95)&lt;200, p50 and p95 within tolerance of the last promoted release and the reference baseline"',
+    );
+    expect(xml).toContain(
+      '<failure message="list: p50 14.2 ms → 41.0 ms (+189%, tolerance 20%) against the last promoted release" type="endpoint"',
+    );
+    expect(xml).not.toContain('type="regression"');
   });
 });
 
@@ -105,6 +177,52 @@ describe('the readable load report', () => {
     expect(page).toContain(
       'no baseline given (neither B2_LOAD_BASELINE_ENVIRONMENT nor B2_LOAD_BASELINE is set): no comparison',
     );
+  });
+
+  it('shows a table per endpoint with its change against both baselines and a passed or failed badge per row', () => {
+    const page = renderReportHtml(slowerEndpoints);
+    expect(page).toContain(
+      '<tr><th>endpoint</th><th class="num">p50</th><th class="num">p95</th><th class="num">p99</th><th class="num">max</th>' +
+        '<th class="num">vs last promoted</th><th class="num">vs reference</th><th class="num">result</th></tr>',
+    );
+    expect(page).toContain(
+      '<tr><td>list</td><td class="num">41.0 ms</td><td class="num">60.0 ms</td><td class="num">70.0 ms</td><td class="num">80.0 ms</td>' +
+        '<td class="num">+188.7% / +200.0%</td><td class="num">&ndash;</td><td class="num"><span class="verdict fail">failed</span>' +
+        '<br><span class="muted">p50 14.2 ms → 41.0 ms (+189%, tolerance 20%) against the last promoted release</span></td></tr>',
+    );
+    expect(page).toContain(
+      '<tr><td>login</td><td class="num">90.0 ms</td><td class="num">130.0 ms</td><td class="num">140.0 ms</td><td class="num">160.0 ms</td>' +
+        '<td class="num">0.0% / 0.0%</td><td class="num">&ndash;</td><td class="num"><span class="verdict pass">passed</span></td></tr>',
+    );
+  });
+
+  it('says when there is no reference baseline yet, and who set it and why when there is one', () => {
+    expect(renderReportHtml(slowerEndpoints)).toContain(
+      '<h2>Against the reference baseline</h2>\n<p class="muted">no reference baseline yet (.pipeline/baselines/prod/reference/load-current.json does not exist)</p>',
+    );
+    const page = renderReportHtml(
+      summaryOf({
+        reference: {
+          source: '.pipeline/baselines/prod/reference/load-current.json',
+          referenceAct: {
+            by: 'Ada Lovelace',
+            setAt: '2026-11-26T10:00:00.000Z',
+            comment: 'the new index is the expected speed',
+            from: 'reports/load-current/summary.json',
+          },
+          p95: 20,
+          achievedRate: 5,
+          errorRate: 0,
+          p95ChangePercent: 0,
+          tolerancePercent: 30,
+          passed: true,
+        },
+      }),
+    );
+    expect(page).toContain(
+      'set by Ada Lovelace at 2026-11-26T10:00:00.000Z: &ldquo;the new index is the expected speed&rdquo;',
+    );
+    expect(page).toContain('p95 may grow by at most 30%');
   });
 
   it('escapes what it did not write itself', () => {

@@ -26,7 +26,9 @@ describe('the load run settings', () => {
       timing: { warmupSeconds: 5, holdSeconds: 30 },
       baselinePath: undefined,
       baselineEnvironment: undefined,
+      referencePath: undefined,
       tolerance: { percent: 20, minimumMs: 5 },
+      referenceTolerance: { percent: 30, minimumMs: 5 },
     });
   });
 
@@ -43,6 +45,21 @@ describe('the load run settings', () => {
     expect(settings.tolerance.percent).toBe(35);
     expect(settings.baselinePath).toBe('/b/load-current.json');
     expect(settings.baselineEnvironment).toBe('prod');
+  });
+
+  it('takes the reference baseline and its wider tolerance from the environment', () => {
+    const settings = loadSettings({
+      B2_API_URL: 'http://localhost:4000',
+      B2_LOAD_REFERENCE: '/b/reference/load-current.json',
+      B2_LOAD_REFERENCE_TOLERANCE_PERCENT: '40',
+      B2_LOAD_TOLERANCE_MIN_MS: '8',
+    });
+    expect(settings.referencePath).toBe('/b/reference/load-current.json');
+    expect(settings.referenceTolerance).toEqual({ percent: 40, minimumMs: 8 });
+    expect(settings.tolerance).toEqual({ percent: 20, minimumMs: 8 });
+    expect(() =>
+      loadSettings({ B2_API_URL: 'http://localhost:1', B2_LOAD_REFERENCE_TOLERANCE_PERCENT: 'wide' }),
+    ).toThrow('B2_LOAD_REFERENCE_TOLERANCE_PERCENT=wide is not a non-negative number');
   });
 
   it('reads another load profile from a JSON file, and rejects a malformed one', () => {

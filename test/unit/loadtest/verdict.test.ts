@@ -6,13 +6,13 @@ import { k6Export, Measured, summaryOf } from './fixtures';
 import { DEFAULT_REGRESSION_TOLERANCE } from '../../../loadtest/budget';
 import { gateScenario, planLoad } from '../../../loadtest/plan';
 import { LOAD_PROFILE } from '../../../loadtest/profile';
-import { findBaseline, readSummary } from '../../../loadtest/summary';
+import { BaselineLookup, findBaseline, readSummary } from '../../../loadtest/summary';
 import { evaluateRun, REGRESSION_EXIT_CODE, THRESHOLD_EXIT_CODE } from '../../../loadtest/verdict';
 
 const tenfold = planLoad(LOAD_PROFILE, gateScenario('tenfold'), { warmupSeconds: 5, holdSeconds: 30 });
 const NO_BASELINE = { note: 'no baseline given' };
 
-function evaluate(measured: Measured, k6ExitCode = 0, baseline: Parameters<typeof evaluateRun>[1] = NO_BASELINE) {
+function evaluate(measured: Measured, k6ExitCode = 0, baseline: BaselineLookup = NO_BASELINE) {
   return evaluateRun(
     {
       plan: tenfold,
@@ -21,8 +21,7 @@ function evaluate(measured: Measured, k6ExitCode = 0, baseline: Parameters<typeo
       target: 'http://127.0.0.1:9',
       startedAt: '2026-11-25T12:00:00Z',
     },
-    baseline,
-    DEFAULT_REGRESSION_TOLERANCE,
+    { baseline, tolerance: DEFAULT_REGRESSION_TOLERANCE },
   );
 }
 
@@ -46,15 +45,40 @@ describe('the load verdict', () => {
       baselineNote: 'no baseline given',
     });
     expect(summary.thresholds.every((t) => t.passed)).toBe(true);
-    expect(Object.keys(summary.endpoints ?? {}).sort()).toEqual(['create', 'list', 'login', 'read', 'search']);
+    expect(Object.keys(summary.endpoints ?? {})).toEqual(['login', 'list', 'search', 'read', 'create']);
+    expect(Object.values(summary.endpoints ?? {}).every((e) => e.passed && e.failures?.length === 0)).toBe(true);
   });
 
   it('fails with exit 99 and names the scenario and the p95 when p95 reaches 200 ms', () => {
-    const { summary, exitCode } = evaluate({ p95: 243.14 }, THRESHOLD_EXIT_CODE);
+    const fast = { p50: 10, p95: 20 };
+    const { summary, exitCode } = evaluate(
+      { p95: 243.14, endpoints: { login: { p50: 150, p95: 190 }, list: fast, search: fast, read: fast, create: fast } },
+      THRESHOLD_EXIT_CODE,
+    );
     expect(exitCode).toBe(THRESHOLD_EXIT_CODE);
     expect(summary.passed).toBe(false);
     expect(summary.failures).toEqual(['scenario tenfold: p95 243.1 ms is not under the 200 ms limit']);
     expect(summary.thresholds.find((t) => t.name.startsWith('p95'))).toMatchObject({ actual: 243.14, passed: false });
+  });
+
+  it('fails with exit 99 naming an endpoint whose own p95 reaches 200 ms while the blend stays under it', () => {
+    const { summary, exitCode } = evaluate(
+      { p95: 120, endpoints: { search: { p50: 150, p95: 240 } } },
+      THRESHOLD_EXIT_CODE,
+    );
+    expect(exitCode).toBe(THRESHOLD_EXIT_CODE);
+    expect(summary.failures).toEqual(['scenario tenfold: search p95 240.0 ms is not under the 200 ms limit']);
+    expect(summary.thresholds.find((t) => t.endpoint === 'search')).toMatchObject({
+      name: 'p95 latency of search: http_req_duration{scenario:tenfold,endpoint:search}',
+      limit: 'p(95)<200',
+      actual: 240,
+      passed: false,
+    });
+    expect(summary.endpoints?.search).toMatchObject({
+      passed: false,
+      failures: ['p95 240.0 ms is not under the 200 ms limit'],
+    });
+    expect(summary.endpoints?.list?.passed).toBe(true);
   });
 
   it('fails when the error rate is over budget, even when it is fast', () => {
@@ -85,19 +109,39 @@ describe('the load verdict', () => {
   });
 });
 
-describe('the comparison with the last promoted release', () => {
+describe('the comparison of the blended p95 with the last promoted release', () => {
+  // A baseline written before per-endpoint verdicts: only its blended numbers are compared.
   const baselineOf = (p95: number) => ({
-    summary: summaryOf({ scenario: 'tenfold', latencyMs: { p50: p95 / 2, p95, p99: p95, max: p95 } }),
+    summary: summaryOf({
+      scenario: 'tenfold',
+      latencyMs: { p50: p95 / 2, p95, p99: p95, max: p95 },
+      endpoints: undefined,
+    }),
     source: 'baselines/prod/load-tenfold.json',
   });
 
   it('fails with its own exit code when p95 grew beyond the tolerance, although under 200 ms', () => {
     const { summary, exitCode } = evaluate({ p95: 60 }, 0, baselineOf(20));
     expect(exitCode).toBe(REGRESSION_EXIT_CODE);
-    expect(summary.baseline).toMatchObject({ p95: 20, p95ChangePercent: 200, tolerancePercent: 20, passed: false });
+    expect(summary.baseline).toMatchObject({
+      p95: 20,
+      p95ChangePercent: 200,
+      tolerancePercent: 20,
+      blendedPassed: false,
+      passed: false,
+    });
     expect(summary.failures).toEqual([
       "scenario tenfold: p95 60.0 ms is 200% above the baseline's 20.0 ms (tolerance 20%)",
     ]);
+  });
+
+  it('compares a baseline without per-endpoint numbers on the blended p95 alone, and says so', () => {
+    const { summary } = evaluate({ p95: 22 }, 0, baselineOf(20));
+    expect(summary.baseline?.endpoints).toBeUndefined();
+    expect(summary.baseline?.endpointsNote).toBe(
+      'the baseline records no per-endpoint latencies: only the blended p95 is compared',
+    );
+    expect(summary.passed).toBe(true);
   });
 
   it('passes a change within the tolerance, and one too small in milliseconds to be more than noise', () => {
