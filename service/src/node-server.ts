@@ -31,6 +31,12 @@ export interface NodeServerProps {
    */
   readonly testDelayMs?: number;
   /**
+   * TEST ONLY: the requests `testDelayMs` applies to (`failingRequest` names), so the load gate
+   * can prove it fails a build slower on some endpoints only.
+   * @default every API request
+   */
+  readonly testDelayRequests?: readonly string[];
+  /**
    * TEST ONLY: requests the server answers 500 instead of serving (`failingRequest`), so the
    * smoke gate can prove it fails a release with a broken endpoint.
    * @default none
@@ -56,12 +62,13 @@ const DEFAULT_GRACE_MS = 8_000;
  * segment, and `?param` when the query must hold that parameter (`GET /memories?q` is a search,
  * not a list) — as a matcher. Throws on a name of another form.
  */
-export function failingRequest(name: string): (method: string, url: URL) => boolean {
+export function failingRequest(
+  name: string,
+  setting: string = SETTING.testFailRequests,
+): (method: string, url: URL) => boolean {
   const parts = /^([A-Z]+) (\/[^?\s]*)(?:\?([\w-]+))?$/.exec(name.trim());
   if (!parts) {
-    throw new Error(
-      `${SETTING.testFailRequests}: '${name}' is not a request name like 'GET /memories?q' or 'GET /memories/:id'`,
-    );
+    throw new Error(`${setting}: '${name}' is not a request name like 'GET /memories?q' or 'GET /memories/:id'`);
   }
   const [, method, path, param] = parts;
   const segments = path.split('/');
@@ -90,6 +97,7 @@ export async function startNodeServer(props: NodeServerProps): Promise<RunningSe
   const host = props.host ?? '127.0.0.1';
   const delayMs = props.testDelayMs ?? 0;
   const failing = (props.testFailRequests ?? []).map((name) => ({ name, matches: failingRequest(name) }));
+  const delayed = (props.testDelayRequests ?? []).map((name) => failingRequest(name, SETTING.testDelayRequests));
   let closing = false;
 
   const root = new Hono();
@@ -106,8 +114,11 @@ export async function startNodeServer(props: NodeServerProps): Promise<RunningSe
   });
   root.all('*', async (c, next) => {
     if (!isApiPath(c.req.path)) return next();
-    if (delayMs > 0) await sleep(delayMs);
-    const fault = failing.find((f) => f.matches(c.req.method, new URL(c.req.url)));
+    const url = new URL(c.req.url);
+    if (delayMs > 0 && (delayed.length === 0 || delayed.some((matches) => matches(c.req.method, url)))) {
+      await sleep(delayMs);
+    }
+    const fault = failing.find((f) => f.matches(c.req.method, url));
     if (fault) throw new ApiError(500, 'internal_error', `TEST ONLY: this server fails ${fault.name}`);
     return props.api.fetch(c.req.raw, c.env);
   });

@@ -30,6 +30,10 @@ async function main(): Promise<void> {
     .split(',')
     .map((name) => name.trim())
     .filter(Boolean);
+  const testDelayRequests = (process.env[SETTING.testDelayRequests] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   // The release folder holds server/ and web/ side by side.
   const webDir = process.env[SETTING.webDir]
     ? path.resolve(process.env[SETTING.webDir] as string)
@@ -43,9 +47,15 @@ async function main(): Promise<void> {
     port,
     host: process.env[SETTING.host] || undefined,
     testDelayMs,
+    testDelayRequests,
     testFailRequests,
   });
-  if (testDelayMs > 0) logger.warn('TEST ONLY: every API response is delayed', { testDelayMs });
+  if (testDelayMs > 0) {
+    logger.warn('TEST ONLY: API responses are delayed', {
+      testDelayMs,
+      requests: testDelayRequests.join(',') || 'all',
+    });
+  }
   if (testFailRequests.length > 0) logger.warn('TEST ONLY: these requests answer 500', { testFailRequests });
   logger.info('B2 listening', { url: server.url, environment: config.environment, version: config.version, webDir });
 

@@ -45,6 +45,13 @@ export const SETTING = {
   testDelayMs: 'B2_TEST_DELAY_MS',
   /**
    * TEST ONLY. Plain-Node server only (the Lambda handler never reads it): comma-separated
+   * requests, named as for `B2_TEST_FAIL_REQUESTS`, that `B2_TEST_DELAY_MS` applies to (unset:
+   * every API response), so the load gate can prove it fails a build slower on some endpoints
+   * only. Never set it for an environment people use.
+   */
+  testDelayRequests: 'B2_TEST_DELAY_REQUESTS',
+  /**
+   * TEST ONLY. Plain-Node server only (the Lambda handler never reads it): comma-separated
    * requests, named as the load test names them (`GET /memories?q`, `GET /memories/:id`), that
    * the server answers 500, so the smoke gate can prove it fails a release with a broken endpoint.
    * Never set it for an environment people use.
