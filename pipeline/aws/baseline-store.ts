@@ -85,28 +85,53 @@ export class BaselineStore extends Construct {
     return this.bucket.arnForObjects(`${this.prefix}load-${scenario}.json`);
   }
 
+  /** The object holding the reference baseline of one scenario (`loadtest/reference.ts`). */
+  private referenceArn(scenario: LoadScenarioName): string {
+    return this.bucket.arnForObjects(`${this.prefix}reference/load-${scenario}.json`);
+  }
+
+  /** Who moved the reference, when and why. */
+  private referenceHistoryArn(): string {
+    return this.bucket.arnForObjects(`${this.prefix}reference/reference-history.jsonl`);
+  }
+
   /**
-   * What a load gate needs to read its scenario's baseline: the object, and the right to list
-   * the bucket, without which S3 answers a missing object (no release promoted yet) with
-   * AccessDenied instead of NoSuchKey. The bucket holds nothing but baselines.
+   * What a load gate needs to read its scenario's baselines (the last promoted and the
+   * reference): the objects, and the right to list the bucket, without which S3 answers a
+   * missing object (no release promoted yet) with AccessDenied instead of NoSuchKey. The bucket
+   * holds nothing but baselines.
    */
   readStatements(scenario: LoadScenarioName): iam.PolicyStatement[] {
     return [
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.objectArn(scenario)] }),
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.objectArn(scenario), this.referenceArn(scenario)],
+      }),
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
       new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn] }),
     ];
   }
 
-  /** What the promote step needs to replace the baselines, and nothing more: no read, no delete. */
+  /**
+   * What the promote step needs, and nothing more (no delete): to replace the baselines, to set
+   * a reference where there is none yet (a conditional write), and to append to the reference's
+   * history (read, then write).
+   */
   writeStatements(): iam.PolicyStatement[] {
     const scenarios = Object.keys(LOAD_SCENARIOS) as LoadScenarioName[];
+    const references = scenarios.map((scenario) => this.referenceArn(scenario));
     return [
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],
-        resources: scenarios.map((scenario) => this.objectArn(scenario)),
+        resources: [
+          ...scenarios.map((scenario) => this.objectArn(scenario)),
+          ...references,
+          this.referenceHistoryArn(),
+        ],
       }),
-      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [this.key.keyArn] }),
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [...references, this.referenceHistoryArn()] }),
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.keyArn] }),
     ];
   }
 }

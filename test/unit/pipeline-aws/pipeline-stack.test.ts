@@ -257,9 +257,15 @@ describe('the pipeline stack', () => {
       expect(reads).toEqual([
         expect.objectContaining({
           Action: 's3:GetObject',
-          Resource: {
-            'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/baselines/prod/${step.gate.name}.json`]],
-          },
+          Resource: [
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/baselines/prod/${step.gate.name}.json`]] },
+            {
+              'Fn::Join': [
+                '',
+                [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/baselines/prod/reference/${step.gate.name}.json`],
+              ],
+            },
+          ],
         }),
         expect.objectContaining({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } }),
       ]);
@@ -294,12 +300,17 @@ describe('the pipeline stack', () => {
     const writes = actionStatements(template, promote).filter((s) =>
       actionsOf(s).some((a) => /^s3:(Put|Delete|Abort)|^s3:\*$/.test(a)),
     );
+    const objectIn = (key: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/baselines/prod/${key}`]],
+    });
     expect(writes).toEqual([
       expect.objectContaining({
         Action: 's3:PutObject',
-        Resource: LOAD_GATES.map((gate) => ({
-          'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/baselines/prod/${gate}.json`]],
-        })),
+        Resource: [
+          ...LOAD_GATES.map((gate) => objectIn(`${gate}.json`)),
+          ...LOAD_GATES.map((gate) => objectIn(`reference/${gate}.json`)),
+          objectIn('reference/reference-history.jsonl'),
+        ],
       }),
     ]);
   });
