@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -7,8 +6,7 @@ import { decisionsOf, Evidence, evidenceDigest } from '../../pipeline/local/appr
 import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
 import { freePort } from '../../pipeline/local/environments/free-port';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
-import { runEngine } from '../harness/engine-process';
+import { runEngine, runProcess } from '../harness/engine-process';
 
 /**
  * The local engine for real: DynamoDB Local, three environment hosts, real releases built by
@@ -63,17 +61,7 @@ function deliver(options: RunOptions = {}): Promise<Finished> {
 
 /** A projen task, the way a person runs the approve command. */
 function projenTask(task: string, args: string[]): Promise<Finished> {
-  return new Promise((resolve) => {
-    const child = spawn('npx', ['projen', task, ...args], {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-  });
+  return runProcess('npx', ['projen', task, ...args], env);
 }
 
 const summaryOf = (runId: string): RunSummary =>

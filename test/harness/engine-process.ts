@@ -17,8 +17,18 @@ export interface EngineResult {
  * their own workspace and ports). Rejects, with the end of its output, when it outlives `timeoutMs`.
  */
 export function runEngine(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 600_000): Promise<EngineResult> {
+  return runProcess(process.execPath, [TSX_CLI, ENGINE, ...args], env, timeoutMs);
+}
+
+/** Runs a command in the project as a person without a terminal would; rejects when it outlives `timeoutMs`. */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 600_000,
+): Promise<EngineResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, ENGINE, ...args], {
+    const child = spawn(command, [...args], {
       cwd: PROJECT_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,7 +38,9 @@ export function runEngine(args: readonly string[], env: NodeJS.ProcessEnv, timeo
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
-      reject(new Error(`the engine did not finish within ${timeoutMs / 1000} s: ${output.slice(-2_000)}`));
+      reject(
+        new Error(`${path.basename(command)} did not finish within ${timeoutMs / 1000} s: ${output.slice(-2_000)}`),
+      );
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
