@@ -189,7 +189,8 @@ export const GATES: Record<GateName, Gate> = {
     phase: 'post-deploy',
     tools: [],
     reports: [{ format: 'junit', path: 'integration/junit.xml' }],
-    inputs: ['reportsDir', 'apiUrl'],
+    // The web front end's origin is the one CORS must allow: the tests send it as Origin.
+    inputs: ['reportsDir', 'apiUrl', 'webUrl'],
     timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
   e2e: {
