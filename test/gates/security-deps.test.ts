@@ -191,7 +191,9 @@ describe('the deps gate', () => {
     });
     const result = await runDeps(advisories.url);
     expect(result.status).not.toBe(0);
-    expect(result.output).toMatch(/audit-resolve\.json: decisions\.1106913\|lodash\.reason: .*reason/);
+    expect(result.output).toMatch(
+      /audit-resolve\.json is not a file of dependency decisions: decisions\.1106913\|lodash\.reason: .*reason/,
+    );
     expect(result.output).not.toContain('deps passed');
   });
 
