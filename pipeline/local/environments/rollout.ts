@@ -177,15 +177,6 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     return finish('failed', { reason: `the release did not start: ${(err as Error).message}` });
   }
 
-  try {
-    await props.onDeployed?.();
-  } catch (err) {
-    const rolledBack = await environment.rollback();
-    return finish('failed', {
-      reason: `${(err as Error).message}; the release was taken out again (${rolledBack.trafficRestoredMs.toFixed(1)} ms)`,
-    });
-  }
-
   const stopWatching = new AbortController();
   const stopGates = new AbortController();
   let failure: { reason: string; detectedAt: number; share: number; rolledBack: Promise<RollbackResult> } | undefined;
@@ -197,12 +188,18 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     props.onProgress?.(`rolling back: ${reason}`);
   };
   const judged = { windows: 0 };
-  // The judge compares what both releases served from here on: the sessions, not the users' set-up.
-  const deployedAt = Date.now();
   let judgement: CanaryJudgement | undefined;
+  // The alarms watch the release from its first request, before the synthetic users are counted in.
   const alarm = watchAlarms(props, stopWatching.signal, judged).then((breach) => {
     if (breach) rollBack(`alarm ${breach.alarm}: ${breach.description}`);
   });
+  try {
+    await props.onDeployed?.();
+  } catch (err) {
+    rollBack((err as Error).message);
+  }
+  // The judge compares what both releases served from here on: the sessions, not the users' set-up.
+  const deployedAt = Date.now();
 
   const last = steps[steps.length - 1];
   /** Moves traffic unless a rollback overtook it (the host then has no candidate left to shift to). */
