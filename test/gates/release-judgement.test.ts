@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoadSummary, readSummary } from '../../loadtest/summary';
 import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
 import { freePort } from '../../pipeline/local/environments/free-port';
 import { RunSummary } from '../../pipeline/local/run/run-record';
@@ -83,6 +84,13 @@ const MEMORY_ROUTES = 'service/src/memories/routes.ts';
 const READ_ROUTE = `    .get('/:id', validMemoryId, async (c) => {`;
 /** The memories router: middleware planted here slows every memories endpoint (not login). */
 const MEMORY_ROUTER = `  return new Hono<AppEnv>()`;
+
+/** What a load gate of a run measured and decided, from its summary.json. */
+function loadSummary(run: Delivery, environment: string, gate: string): LoadSummary {
+  return readSummary(
+    path.join(workspace, 'pipeline', 'runs', run.summary.runId, 'reports', environment, gate, 'summary.json'),
+  );
+}
 
 function liveIn(environment: string): string | undefined {
   const state = JSON.parse(
@@ -207,8 +215,13 @@ describe('release judgement on the local engine', () => {
       expect(run.summary.outcome, run.output.slice(-3_000)).toBe('rolled-back');
       const gate = run.summary.steps.find((step) => step.id === 'dev/load-current');
       expect(gate?.status).toBe('failed');
-      console.log(`uniform slowdown: ${gate?.summary}`);
-      for (const endpoint of ['list', 'search', 'read', 'create']) expect(gate?.summary).toContain(endpoint);
+      const load = loadSummary(run, 'dev', 'load-current');
+      console.log(`uniform slowdown: ${load.failures.join(' | ')}`);
+      const failed = Object.entries(load.endpoints ?? {}).filter(([, e]) => e.passed === false);
+      expect(failed.map(([endpoint]) => endpoint)).toEqual(
+        expect.arrayContaining(['list', 'search', 'read', 'create']),
+      );
+      for (const endpoint of ['list', 'search', 'read', 'create']) expect(load.failures.join('\n')).toContain(endpoint);
       expect(liveIn('prod')).toBe(prodBefore);
     }, 900_000);
 
@@ -222,9 +235,11 @@ describe('release judgement on the local engine', () => {
       expect(run.summary.outcome, run.output.slice(-3_000)).toBe('rolled-back');
       const gate = run.summary.steps.find((step) => step.id === 'dev/load-current');
       expect(gate?.status).toBe('failed');
-      console.log(`one endpoint slower: ${gate?.summary}`);
       expect(gate?.summary).toContain('search');
-      expect(gate?.summary).not.toMatch(/\blist\b|\bcreate\b/);
+      const load = loadSummary(run, 'dev', 'load-current');
+      console.log(`one endpoint slower: ${load.failures.join(' | ')}`);
+      expect(load.endpoints?.search?.passed).toBe(false);
+      for (const endpoint of ['list', 'read', 'create']) expect(load.endpoints?.[endpoint]?.passed).toBe(true);
       expect(liveIn('prod')).toBe(prodBefore);
     }, 900_000);
   });
