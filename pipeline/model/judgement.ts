@@ -6,6 +6,15 @@
  */
 export type JudgementOutcome = 'pass' | 'marginal' | 'fail';
 
+/**
+ * Whether an answer counts against the release that gave it, for the alarms, the canary judge and
+ * the rollback alike: a 5xx, or no answer at all (the edge's 502). A 4xx is the release refusing a
+ * client's bad request, which is its job, not its fault; and a request the edge itself refuses
+ * (a malformed target or Host, an unmet `Expect`, headers over the limit) never reached a release.
+ * On AWS it is the same line: API Gateway's `5XXError` and Lambda's `Errors`.
+ */
+export const isReleaseFault = (status: number): boolean => status >= 500;
+
 export interface JudgementPolicy {
   /**
    * A latency difference counts only when a two-sided Mann–Whitney U test finds it at this

@@ -6,6 +6,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { TrafficFront } from './traffic-front';
+import { SETTING } from '../../../service/src/settings';
 import { runMain } from '../../kit/cli';
 import { workspace } from '../../kit/workspace';
 import { Release, ReleaseProcess } from '../release/release-process';
@@ -48,11 +49,15 @@ export const hostLogFile = (environment: string): string => path.join(workspace.
 
 /** The modules a host runs: when any of them changes, a running host is out of date. */
 const HOST_MODULES = [
+  'client-faults.ts',
+  '../../model/judgement.ts',
   'environment-host.ts',
   'traffic-front.ts',
   'release-metrics.ts',
   '../release/release-process.ts',
   '../../../loadtest/profile.ts',
+  '../../../service/src/http/client-address.ts',
+  '../../../service/src/settings.ts',
 ];
 
 /** A digest of the host's own code, so an engine can tell a host started by older code. */
@@ -93,7 +98,7 @@ class EnvironmentHost {
 
   private settingsFor(release: Release): Record<string, string> {
     const base = JSON.parse(readFileSync(hostSettingsFile(this.environment), 'utf8')) as Record<string, string>;
-    return { ...base, B2_VERSION: release.commit };
+    return { ...base, B2_VERSION: release.commit, [SETTING.frontKey]: this.front.key };
   }
 
   private process(release: Release): ReleaseProcess {

@@ -1,3 +1,5 @@
+import { isReleaseFault } from '../../model/judgement';
+
 /** What the front saw of one release over a window: the local stand-in for CloudWatch alarms. */
 export interface MetricsSnapshot {
   readonly requests: number;
@@ -24,12 +26,6 @@ export interface EndpointSamples {
   readonly latenciesMs: readonly number[];
   readonly errors: number;
 }
-
-/**
- * Whether an answer counts against the release: a 5xx it gave, or no answer at all. A 4xx is
- * the release refusing a client's bad request, which is its job, not its fault.
- */
-export const isReleaseFault = (status: number): boolean => status >= 500;
 
 /** Nearest-rank percentile of an ascending list. */
 export function percentile(sorted: readonly number[], p: number): number {

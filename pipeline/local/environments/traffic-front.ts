@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, Socket } from 'node:net';
 import { Pool } from 'undici';
+import { errorBody, ForwardTarget, forwardTarget, isRefusal, parserRefusal, refuseOnSocket } from './client-faults';
 import { EndpointSamples, MetricsSnapshot, ReleaseMetrics } from './release-metrics';
 import { endpointOfRequest } from '../../../loadtest/profile';
+import { FRONT_KEY_HEADER } from '../../../service/src/http/client-address';
 
 /** A release that can take traffic: its id and where it listens. */
 export interface Upstream {
@@ -40,11 +43,21 @@ export interface TrafficFrontProps {
   readonly host?: string;
   /** Requests are buffered so a refused connection can go to another release; this caps the buffer. @default 1 MiB */
   readonly maxBodyBytes?: number;
+  /**
+   * What the front presents to its releases in `X-B2-Front`, so they believe the client address
+   * it appends to `X-Forwarded-For` (their SETTING.frontKey). @default a random key of this front
+   */
+  readonly key?: string;
 }
 
-/** Headers that describe one connection, not the message; never forwarded (RFC 9110 §7.6.1). */
+/**
+ * Headers that describe one connection, not the message; never forwarded (RFC 9110 §7.6.1).
+ * `Expect: 100-continue` is met here (Node answers 100 before the body is read, which the front
+ * buffers), so the release never sees it.
+ */
 const HOP_BY_HOP = new Set([
   'connection',
+  'expect',
   'keep-alive',
   'proxy-authenticate',
   'proxy-authorization',
@@ -72,6 +85,18 @@ function neverDelivered(err: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED';
 }
 
+/**
+ * undici refused to send the request as it was given: the client's request, not the release, is
+ * at fault. The front checks what it knows undici refuses first; this is the net for the rest.
+ */
+function refusedByClient(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED';
+}
+
+/** Upstream connections per release: more than the local load gates keep busy at once. */
+const UPSTREAM_CONNECTIONS = 64;
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -86,9 +111,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: { code, message } }));
+  res.writeHead(status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' });
+  res.end(errorBody(code, message));
 }
+
+/** The front's connections to one release, as undici counts them. */
+export interface UpstreamConnections {
+  /** Requests sent and not yet answered. */
+  readonly running: number;
+  /** Requests waiting for a free connection. */
+  readonly waiting: number;
+  readonly connected: number;
+}
+
+const newPool = (origin: string): Pool => new Pool(origin, { connections: UPSTREAM_CONNECTIONS, pipelining: 1 });
 
 /**
  * The environment's front door: one localhost port that routes each request to a live release
@@ -102,15 +138,28 @@ export class TrafficFront {
   private readonly inflight = new Map<string, number>();
   private readonly metrics = new Map<string, ReleaseMetrics>();
   private readonly maxBodyBytes: number;
+  /** The key the releases behind this front are started with (SETTING.frontKey). */
+  readonly key: string;
 
   constructor(private readonly props: TrafficFrontProps) {
     this.maxBodyBytes = props.maxBodyBytes ?? 1024 * 1024;
+    this.key = props.key ?? randomBytes(32).toString('base64url');
   }
 
   /** Starts listening; rejects with EADDRINUSE when the port is taken. */
   listen(): Promise<number> {
     const server = createServer((req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 5_000;
+    // What Node answers itself for a client's malformed request gets the JSON error shape too.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
+      refuseOnSocket(socket, parserRefusal(err)),
+    );
+    server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) =>
+      sendError(res, 417, 'expectation_failed', 'the only expectation this API meets is Expect: 100-continue'),
+    );
+    server.on('connect', (_req: IncomingMessage, socket: Socket) =>
+      refuseOnSocket(socket, { status: 405, code: 'method_not_allowed', message: 'this API is not a proxy' }),
+    );
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -127,7 +176,7 @@ export class TrafficFront {
     if (routes.length > 0 && Math.abs(total - 100) > 1e-9) throw new Error(`route weights add up to ${total}, not 100`);
     for (const { upstream } of routes) {
       if (!this.pools.has(upstream.releaseId)) {
-        this.pools.set(upstream.releaseId, new Pool(upstream.origin, { connections: 64, pipelining: 1 }));
+        this.pools.set(upstream.releaseId, newPool(upstream.origin));
       }
       if (!this.metrics.has(upstream.releaseId)) this.metrics.set(upstream.releaseId, new ReleaseMetrics());
     }
@@ -155,6 +204,12 @@ export class TrafficFront {
   firstsOf(releaseId: string): { readonly firstServedAt?: number; readonly firstFaultAt?: number } {
     const metrics = this.metrics.get(releaseId);
     return { firstServedAt: metrics?.firstServedAt, firstFaultAt: metrics?.firstFaultAt };
+  }
+
+  /** The front's connections to the release: all idle once nothing is in flight, unless one was lost. */
+  connectionsOf(releaseId: string): UpstreamConnections {
+    const stats = this.pools.get(releaseId)?.stats;
+    return { running: stats?.running ?? 0, waiting: stats?.pending ?? 0, connected: stats?.connected ?? 0 };
   }
 
   /** Waits until no request is in flight to the release (bounded), then closes its connections. */
@@ -187,7 +242,25 @@ export class TrafficFront {
     return candidates[candidates.length - 1];
   }
 
+  /**
+   * undici 7 keeps the connection slot of a request it refused to send: a fresh pool for the
+   * release, so that no client's request costs the environment a connection.
+   */
+  private renewPool(releaseId: string): void {
+    const pool = this.pools.get(releaseId);
+    const route = this.routes.find((r) => r.upstream.releaseId === releaseId);
+    if (!pool || !route) return;
+    this.pools.set(releaseId, newPool(route.upstream.origin));
+    void pool.close().catch(() => undefined);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = forwardTarget(req);
+    if (isRefusal(target)) {
+      // Answered before the body is read: the connection closes rather than wait for it.
+      res.shouldKeepAlive = false;
+      return sendError(res, target.status, target.code, target.message);
+    }
     const body = await readBody(req, this.maxBodyBytes).catch(() => undefined);
     if (body === undefined) return void res.destroy();
     if (body === 'too-large') return sendError(res, 413, 'payload_too_large', 'The request body is too large.');
@@ -207,11 +280,17 @@ export class TrafficFront {
       const started = performance.now();
       this.inflight.set(releaseId, this.inflightOf(releaseId) + 1);
       try {
-        await this.forward(req, res, body, route, releaseId);
+        await this.forward(req, res, target, body, route, releaseId);
         this.metrics.get(releaseId)?.record(res.statusCode, performance.now() - started, endpoint);
         return;
       } catch (err) {
         if (clientGone) return void res.destroy();
+        if (refusedByClient(err)) {
+          this.renewPool(releaseId);
+          if (!res.headersSent) sendError(res, 400, 'bad_request', 'the request cannot be forwarded as it is');
+          else res.destroy();
+          return;
+        }
         const next: Route | undefined = neverDelivered(err) && !res.headersSent ? this.pick(releaseId) : undefined;
         if (next && !tried.has(next.upstream.releaseId)) {
           route = next;
@@ -230,6 +309,7 @@ export class TrafficFront {
   private async forward(
     req: IncomingMessage,
     res: ServerResponse,
+    target: ForwardTarget,
     body: Buffer,
     route: Route,
     releaseId: string,
@@ -239,13 +319,15 @@ export class TrafficFront {
     const client = req.socket.remoteAddress ?? '127.0.0.1';
     const prior = req.headers['x-forwarded-for'];
     const upstream = await pool.request({
-      path: req.url ?? '/',
+      path: target.path,
       method: req.method as 'GET',
       headers: {
         // The body was buffered: undici sets its length; the host is the environment's, as the client sent it.
-        ...forwardable(req.headers, ['host', 'content-length', PIN_HEADER, SETUP_HEADER]),
-        host: req.headers.host ?? new URL(route.upstream.origin).host,
+        ...forwardable(req.headers, ['host', 'content-length', PIN_HEADER, SETUP_HEADER, FRONT_KEY_HEADER]),
+        host: target.host ?? new URL(route.upstream.origin).host,
+        // The release believes only the last entry, and only with the key: the rest is the client's word.
         'x-forwarded-for': prior ? `${String(prior)}, ${client}` : client,
+        [FRONT_KEY_HEADER]: this.key,
         'x-forwarded-proto': 'http',
       },
       body: body.length > 0 ? body : undefined,

@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../pipeline/local/environments/free-port';
 import { TrafficFront, Upstream } from '../../../pipeline/local/environments/traffic-front';
+import { rawRequest } from '../../harness/raw-http';
 
 interface FakeRelease {
   readonly upstream: Upstream;
@@ -17,7 +18,15 @@ async function release(releaseId: string, options: { status?: number; delayMs?: 
     req.on('end', () =>
       setTimeout(() => {
         res.writeHead(options.status ?? 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ releaseId, method: req.method, body: Buffer.concat(chunks).toString() }));
+        res.end(
+          JSON.stringify({
+            releaseId,
+            method: req.method,
+            url: req.url,
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
       }, options.delayMs ?? 0),
     );
   });
@@ -179,5 +188,99 @@ describe('the traffic front', () => {
     expect(Object.keys(f.samplesOf('candidate'))).toEqual(['search']);
     expect(f.samplesOf('candidate').search.latenciesMs).toHaveLength(10);
     expect(f.samplesOf('live')).toEqual({});
+  });
+
+  describe('answers a client’s malformed request itself, with the JSON error and without blaming a release', () => {
+    async function fronted(): Promise<{ front: TrafficFront; port: number }> {
+      const { front: f, url } = await front();
+      const echo = await started('echo');
+      f.setRoutes([{ upstream: echo.upstream, weight: 100 }]);
+      return { front: f, port: Number(new URL(url).port) };
+    }
+    const errorOf = (code: string) => ({ error: { code, message: expect.any(String) } });
+
+    it('meets Expect: 100-continue and forwards the body without the expectation', async () => {
+      const { front: f, port } = await fronted();
+      const answer = await rawRequest(
+        port,
+        'POST /memories HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n' +
+          'Expect: 100-continue\r\nConnection: close\r\n\r\n{}',
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.json).toMatchObject({ releaseId: 'echo', body: '{}' });
+      expect((answer.json as { headers: object }).headers).not.toHaveProperty('expect');
+      expect(f.metricsOf('echo')).toMatchObject({ requests: 1, errors: 0 });
+    });
+
+    it.each([
+      ['a target of *', 400, 'invalid_request_target', 'OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n'],
+      ['a Host that is not a host', 400, 'invalid_host', 'GET /health HTTP/1.1\r\nHost: [zz\r\n'],
+      ['a Host with a space', 400, 'invalid_host', 'GET /health HTTP/1.1\r\nHost: a b\r\n'],
+      [
+        'an expectation other than 100-continue',
+        417,
+        'expectation_failed',
+        'GET /health HTTP/1.1\r\nHost: x\r\nExpect: gold\r\n',
+      ],
+      [
+        'headers over 16 KiB',
+        431,
+        'headers_too_large',
+        `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n`,
+      ],
+      ['a target over 16 KiB', 431, 'headers_too_large', `GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n`],
+      ['a request line that is not HTTP', 400, 'bad_request', 'GET /health HTTP/9.9\r\nHost: x\r\n'],
+      ['CONNECT', 405, 'method_not_allowed', 'CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n'],
+    ])('answers %s with %i %s and counts nothing against the release', async (_, status, code, head) => {
+      const { front: f, port } = await fronted();
+      const answer = await rawRequest(port, `${head}Connection: close\r\n\r\n`);
+      expect(answer.status).toBe(status);
+      expect(answer.headers['content-type']).toMatch(/^application\/json/);
+      expect(answer.json).toEqual(errorOf(code));
+      expect(f.metricsOf('echo')).toMatchObject({ requests: 0, errors: 0 });
+    });
+
+    it('forwards an absolute-form target as a path, with the Host it names', async () => {
+      const { port } = await fronted();
+      const answer = await rawRequest(
+        port,
+        'GET http://b2.example/memories?q=x HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n',
+      );
+      expect(answer.json).toMatchObject({ url: '/memories?q=x', headers: { host: 'b2.example' } });
+    });
+
+    it('loses no upstream connection to 200 of each such request: the next request is answered at once', async () => {
+      const { front: f, port } = await fronted();
+      const hostile = [
+        'POST /memories HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n{}',
+        'OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+        'GET /health HTTP/1.1\r\nHost: [zz\r\nConnection: close\r\n\r\n',
+      ];
+      for (const request of hostile) {
+        for (let i = 0; i < 200; i++) expect((await rawRequest(port, request)).status).toBeLessThan(500);
+      }
+      const sentAt = performance.now();
+      const normal = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      expect(normal.status).toBe(200);
+      expect(performance.now() - sentAt).toBeLessThan(100);
+      expect(f.metricsOf('echo').errors).toBe(0);
+      expect(f.connectionsOf('echo')).toMatchObject({ running: 0, waiting: 0 });
+    });
+  });
+
+  it('appends the client’s address to X-Forwarded-For and proves itself to the release with its key', async () => {
+    const f = new TrafficFront({ port: await freePort(), key: 'front-key' });
+    const port = await f.listen();
+    cleanup.push(() => f.close());
+    const echo = await started('echo');
+    f.setRoutes([{ upstream: echo.upstream, weight: 100 }]);
+    const answer = await rawRequest(
+      port,
+      'GET /health HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.9\r\nX-B2-Front: forged\r\nConnection: close\r\n\r\n',
+      { localAddress: '127.0.0.7' },
+    );
+    expect(answer.json).toMatchObject({
+      headers: { 'x-forwarded-for': '203.0.113.9, 127.0.0.7', 'x-b2-front': 'front-key' },
+    });
   });
 });
