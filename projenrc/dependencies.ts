@@ -28,6 +28,9 @@ export const DEPENDENCIES = [
   // (service/release-judgement): the newest release of each client, sharing the SDK core above.
   '@aws-sdk/client-lambda@3.1164.0',
   '@aws-sdk/client-codedeploy@3.1133.0',
+  // NIST SP 800-63B's list of passwords to refuse: the ~49,000 most common ones of public breach
+  // corpora, as zxcvbn-ts keeps them.
+  '@zxcvbn-ts/language-common@4.1.3',
   '@aws-lambda-powertools/logger@2.36.0',
   '@aws-lambda-powertools/metrics@2.36.0',
   '@aws-lambda-powertools/tracer@2.36.0',
@@ -54,6 +57,8 @@ export const DEV_DEPENDENCIES = [
   'fast-xml-parser@5.12.1',
   // The canary judge's rank sum and normal distribution (Mann–Whitney U, two-proportion test).
   'simple-statistics@7.12.1',
+  // Generates the malformed requests of the edge's fuzz test (test/gates/edge-fuzz.test.ts).
+  'fast-check@4.11.0',
   // The AWS pipeline keeps the load baselines in S3: the load gates read them, the promote step writes them.
   `@aws-sdk/client-s3@${AWS_SDK_VERSION}`,
   // The AWS SDK's own mock of its clients, for the S3 baseline store's tests (see test/unit/loadtest).

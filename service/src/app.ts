@@ -12,6 +12,7 @@ import type { AppEnv, ClientAddress } from './http/app-env';
 import { authenticate } from './http/authenticate';
 import { handleError, handleNotFound } from './http/error-handler';
 import { RateLimiter } from './http/rate-limiter';
+import { API_SECURITY_HEADERS } from './http/security-headers';
 import { Cursors } from './memories/cursors';
 import { MemoryRepository } from './memories/repository';
 import { categoryRoutes, memoryRoutes } from './memories/routes';
@@ -71,6 +72,7 @@ export function createApp(props: AppProps): Hono<AppEnv> {
     await next();
     // Answers carry tokens and people's memories: no cache on the way may keep them.
     c.header('Cache-Control', 'no-store');
+    for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) c.header(name, value);
   });
 
   app.get('/health', (c) => c.json({ status: 'ok', version: config.version, environment: config.environment }));

@@ -5,6 +5,7 @@ import { SETTING } from './settings';
 /** Requests per fixed one-minute window. */
 export interface RateLimits {
   readonly registerPerAddress: number;
+  readonly loginPerAddress: number;
   readonly loginPerEmail: number;
   readonly refreshPerFamily: number;
   readonly requestsPerUser: number;
@@ -34,6 +35,9 @@ export interface ServiceConfig {
  */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   registerPerAddress: 600,
+  // The 10x load gate signs in ~430 times a minute from one address; password guessing across
+  // many accounts from one client stops here, one account's guessing at loginPerEmail.
+  loginPerAddress: 1200,
   loginPerEmail: 30,
   refreshPerFamily: 30,
   requestsPerUser: 600,
@@ -111,6 +115,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
         env,
         SETTING.rateLimitRegisterPerAddress,
         DEFAULT_RATE_LIMITS.registerPerAddress,
+        1,
+        1_000_000,
+      ),
+      loginPerAddress: integer(
+        env,
+        SETTING.rateLimitLoginPerAddress,
+        DEFAULT_RATE_LIMITS.loginPerAddress,
         1,
         1_000_000,
       ),

@@ -9,6 +9,7 @@ import { isApiPath } from './app';
 import { ApiError } from './errors';
 import type { AppEnv } from './http/app-env';
 import { handleError, handleNotFound } from './http/error-handler';
+import { webHeaderValues, webSecurityHeaders } from './http/security-headers';
 import { logger } from './observability';
 import { SETTING } from './settings';
 
@@ -107,6 +108,13 @@ export async function startNodeServer(props: NodeServerProps): Promise<RunningSe
     await next();
     // Keep-alive connections end with the answer once the server is stopping, so it can finish.
     if (closing) c.header('Connection', 'close');
+  });
+  // The web front end's answers carry the headers CloudFront adds on AWS; the API sets its own.
+  const webHeaders = webHeaderValues(webSecurityHeaders());
+  root.use(async (c, next) => {
+    await next();
+    if (isApiPath(c.req.path)) return;
+    for (const [name, value] of Object.entries(webHeaders)) c.header(name, value);
   });
   root.get('/config.json', (c) => {
     c.header('Cache-Control', 'no-store');

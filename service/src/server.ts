@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from './config';
+import { nodeClientAddress } from './http/client-address';
 import { startNodeServer } from './node-server';
 import { logger } from './observability';
 import { createService } from './service';
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     ? path.resolve(process.env[SETTING.webDir] as string)
     : path.resolve(path.dirname(process.argv[1] ?? '.'), '..', 'web');
 
-  const api = createService(config, (c) => getConnInfo(c).remote.address);
+  const api = createService(config, nodeClientAddress(process.env[SETTING.frontKey] || undefined));
   const server = await startNodeServer({
     api,
     environment: config.environment,

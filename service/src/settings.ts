@@ -24,14 +24,23 @@ export const SETTING = {
   /** Lifetime of an access token in seconds, 60–3600. Default 900 (15 minutes). */
   accessTokenTtlSeconds: 'B2_ACCESS_TOKEN_TTL_SECONDS',
   /**
-   * Rate limits, each per minute. Registration is counted per client address, login per email,
-   * refresh and logout per refresh-token family, and every signed-in route per user: so a load
+   * Rate limits, each per minute. Registration is counted per client address, login per client
+   * address and per email, refresh and logout per refresh-token family, and every signed-in route per user: so a load
    * test with many users from one address never trips them, while one account hammered does.
    */
   rateLimitRegisterPerAddress: 'B2_RATE_LIMIT_REGISTER_PER_ADDRESS',
+  rateLimitLoginPerAddress: 'B2_RATE_LIMIT_LOGIN_PER_ADDRESS',
   rateLimitLoginPerEmail: 'B2_RATE_LIMIT_LOGIN_PER_EMAIL',
   rateLimitRefreshPerFamily: 'B2_RATE_LIMIT_REFRESH_PER_FAMILY',
   rateLimitRequestsPerUser: 'B2_RATE_LIMIT_REQUESTS_PER_USER',
+  /**
+   * Plain-Node server only: the key the environment's traffic front presents in `X-B2-Front`.
+   * A request carrying it came through the front, so the client address the front appended to
+   * `X-Forwarded-For` is believed; any other request is the client its socket says. Unset (a
+   * server people reach directly): `X-Forwarded-For` is never believed. On AWS, API Gateway's
+   * source IP is the client.
+   */
+  frontKey: 'B2_FRONT_KEY',
   /** Plain-Node server only: the port (default 3000) and address (default 127.0.0.1) it listens on. */
   port: 'PORT',
   host: 'HOST',

@@ -22,6 +22,12 @@ const limitBody = bodyLimit({
   },
 });
 
+/**
+ * JSON is UTF-8 (RFC 8259 §8.1). A lenient decoder would turn each invalid byte into U+FFFD and
+ * store it: the client's text would be changed without a word, so invalid UTF-8 is refused.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function isJson(contentType: string | undefined): boolean {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   return mediaType === 'application/json';
@@ -36,9 +42,15 @@ async function readJson(c: Context): Promise<unknown> {
     );
   }
   await limitBody(c, async () => undefined);
-  const text = await c.req.text();
+  const bytes = await c.req.arrayBuffer();
   // A Content-Length that understated the body (possible when an adapter builds the request) is caught here.
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the request body is not valid UTF-8, as JSON must be');
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

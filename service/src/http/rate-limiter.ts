@@ -3,7 +3,7 @@ import { epochSeconds, keys } from '../data/keys';
 import { ApiError } from '../errors';
 import { countEvent, logger } from '../observability';
 
-export type RateLimitScope = 'register' | 'login' | 'refresh' | 'user';
+export type RateLimitScope = 'register' | 'login-address' | 'login' | 'refresh' | 'user';
 
 const WINDOW_MS = 60_000;
 

@@ -81,8 +81,8 @@ export interface Answer {
 export interface CallOptions {
   /** Sent as JSON with `Content-Type: application/json`. */
   readonly json?: unknown;
-  /** Sent as it is, with whatever `headers` say. */
-  readonly raw?: string;
+  /** Sent as it is (bytes too, e.g. invalid UTF-8), with whatever `headers` say. */
+  readonly raw?: string | Uint8Array<ArrayBuffer>;
   readonly token?: string;
   readonly headers?: Record<string, string>;
 }

@@ -34,6 +34,20 @@ describe('the B2 API facing bad input', () => {
       expectError(answer, 400, 'invalid_json');
     });
 
+    it('answers 400 invalid_json to a JSON body that is not valid UTF-8, and stores nothing', async () => {
+      // "text": "caf\xE9" — Latin-1's é, which is not UTF-8.
+      const latin1 = Buffer.from('{"text":"caf\xe9","category":"errands"}', 'latin1');
+      const answer = await api.call('POST', '/memories', {
+        raw: new Uint8Array(latin1),
+        token: session.accessToken,
+        headers: { 'content-type': 'application/json' },
+      });
+      expectError(answer, 400, 'invalid_json');
+      expect(answer.body.error.message).toContain('UTF-8');
+      const listed = await api.call('GET', '/memories', { token: session.accessToken });
+      expect(JSON.stringify(listed.body)).not.toContain('\ufffd');
+    });
+
     it('answers 400 invalid_json to an empty JSON body', async () => {
       const answer = await api.call('POST', '/memories', {
         raw: '',
@@ -148,6 +162,26 @@ describe('the B2 API facing bad input', () => {
       const answer = await api.call('POST', '/auth/register', { json: { email: uniqueEmail(), password: 'short' } });
       expectError(answer, 400, 'invalid_input');
       expect(answer.body.error.message).toContain('password');
+    });
+
+    it.each([
+      ['a common password', 'password', 'most common passwords'],
+      ['a common password in capitals', 'PASSWORD1', 'most common passwords'],
+      ['digits a breach list has', '12345678', 'most common passwords'],
+      ['eight spaces', '        ', 'only spaces'],
+      ['one character repeated', 'zzzzzzzzzz', 'one character repeated'],
+    ])('answers 400 invalid_input saying why to %s', async (_, password, reason) => {
+      const answer = await api.call('POST', '/auth/register', { json: { email: uniqueEmail(), password } });
+      expectError(answer, 400, 'invalid_input');
+      expect(answer.body.error.message).toContain('password');
+      expect(answer.body.error.message).toContain(reason);
+    });
+
+    it('takes a long passphrase of any characters, with no composition rule', async () => {
+      const answer = await api.call('POST', '/auth/register', {
+        json: { email: uniqueEmail(), password: 'correct horse battery staple — ünïcödé ✓' },
+      });
+      expect(answer.status).toBe(201);
     });
 
     it('answers 400 to a change that changes nothing', async () => {

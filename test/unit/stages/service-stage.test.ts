@@ -12,6 +12,7 @@ import {
   synthesizeStage,
 } from './stage-synthesis';
 import { tableName } from '../../../service/src/data/table-design';
+import { webSecurityHeaders } from '../../../service/src/http/security-headers';
 import { SETTING } from '../../../service/src/settings';
 import { environment, ENVIRONMENT_NAMES, EnvironmentName } from '../../../stages/config';
 import { ServiceStage } from '../../../stages/service-stage';
@@ -451,6 +452,12 @@ describe.each(ENVIRONMENT_NAMES)('the %s stage', (name) => {
       expect(csp).toContain("default-src 'self'; connect-src 'self' https://");
       expect(csp).toContain(`.execute-api.${config.region}.`);
       expect(csp).toContain("frame-ancestors 'none'");
+      // The local server sends the same policy: every directive but the API's origin is one text.
+      const local = webSecurityHeaders().contentSecurityPolicy.split('; ');
+      for (const directive of local.filter((d) => !d.startsWith('connect-src'))) expect(csp).toContain(directive);
+      expect(policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.XSSProtection).toMatchObject({
+        Protection: false,
+      });
     });
 
     it('copies the release and a config.json naming the environment and its API into the bucket', () => {
