@@ -20,8 +20,12 @@ const integration = process.env.B2_API_URL
     ]
   : [];
 
-/** Tests that judge releases on their latency: through the engine, and the load gate against baselines. */
+/**
+ * Tests that judge on latency: releases through the engine, the load gate against baselines, and
+ * the edge answering a normal request at once after a flood of hostile ones.
+ */
 const JUDGED_BY_TRAFFIC = [
+  'test/gates/edge.test.ts',
   'test/gates/local-engine.test.ts',
   'test/gates/release-judgement.test.ts',
   'test/gates/load-gate.test.ts',

@@ -43,6 +43,13 @@ describe('signing up and signing in over HTTP', () => {
     expect(answer.body.error.message).toMatch(/password/);
   });
 
+  it('refuses a common password with 400 invalid_input saying why, as NIST SP 800-63B asks', async () => {
+    const answer = await api.call('POST', '/auth/register', { json: { email: uniqueEmail(), password: 'password' } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_input');
+    expect(answer.body.error.message).toMatch(/password: .*common/);
+  });
+
   it('signs a registered user in with a new session of the same user', async () => {
     const registered = await api.register();
     const answer = await login(registered.user.email);

@@ -30,6 +30,15 @@ function expectError(answer: Answer, status: number, code: string): void {
   expect(answer.text).not.toMatch(/\bat .+\.(ts|js|mjs):\d+/);
 }
 
+describe('the security headers over HTTP', () => {
+  it('sends nosniff and no-framing on every API answer, an error too', async () => {
+    for (const answer of [await api.call('GET', '/health'), await api.call('GET', '/memories')]) {
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+  });
+});
+
 describe('the health check over HTTP', () => {
   it('answers 200 without a token with status ok, the version and the environment', async () => {
     const answer = await api.call('GET', '/health');
@@ -101,6 +110,14 @@ describe('errors over HTTP', () => {
   it('answers malformed JSON with 400 invalid_json', async () => {
     const answer = await api.call('POST', '/auth/login', {
       raw: '{"email": "a@example.com",',
+      headers: { 'content-type': 'application/json' },
+    });
+    expectError(answer, 400, 'invalid_json');
+  });
+
+  it('answers a JSON body that is not valid UTF-8 with 400 invalid_json', async () => {
+    const answer = await api.call('POST', '/auth/login', {
+      raw: new Uint8Array(Buffer.from('{"email":"caf\xe9@example.com","password":"x"}', 'latin1')),
       headers: { 'content-type': 'application/json' },
     });
     expectError(answer, 400, 'invalid_json');

@@ -20,8 +20,12 @@ export interface ForwardTarget {
   readonly host?: string;
 }
 
-/** RFC 3986's host: a registered name or an IP literal in brackets, then an optional port. */
-const VALID_HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+/**
+ * RFC 3986's host: a registered name or an IP literal in brackets, then an optional port; and one
+ * the WHATWG URL parser takes, as the release's server builds its request URL from it.
+ */
+const VALID_HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
+const isValidHost = (host: string): boolean => VALID_HOST.test(host) && URL.canParse(`http://${host}/`);
 
 /**
  * An origin-form target as undici forwards it: a path, then visible ASCII or Latin-1 only. Node's
@@ -52,7 +56,10 @@ export function forwardTarget(req: IncomingMessage): ForwardTarget | Refusal {
   if (!VALID_PATH.test(path)) {
     return refusal(400, 'invalid_request_target', 'the request target holds characters a URL path cannot');
   }
-  if (host !== undefined && !VALID_HOST.test(host)) {
+  if (host === undefined && req.httpVersion === '1.1') {
+    return refusal(400, 'invalid_host', 'an HTTP/1.1 request must name its Host');
+  }
+  if (host !== undefined && !isValidHost(host)) {
     return refusal(400, 'invalid_host', 'the Host header is not a host name or address with an optional port');
   }
   return { path, host };

@@ -107,6 +107,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
     });
     req.on('end', () => resolve(size > limit ? 'too-large' : Buffer.concat(chunks)));
     req.on('error', reject);
+    // A body cut short: the client hung up, or its framing was malformed and the exchange answered.
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the request body ended early'));
+    });
   });
 }
 
@@ -137,6 +141,8 @@ export class TrafficFront {
   private readonly pools = new Map<string, Pool>();
   private readonly inflight = new Map<string, number>();
   private readonly metrics = new Map<string, ReleaseMetrics>();
+  /** The exchange each client connection is in, to answer a parse error on it in order. */
+  private readonly exchanges = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
   private readonly maxBodyBytes: number;
   /** The key the releases behind this front are started with (SETTING.frontKey). */
   readonly key: string;
@@ -148,12 +154,11 @@ export class TrafficFront {
 
   /** Starts listening; rejects with EADDRINUSE when the port is taken. */
   listen(): Promise<number> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    // The front checks the Host itself, to answer a missing one with the JSON error like any other.
+    const server = createServer({ requireHostHeader: false }, (req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 5_000;
     // What Node answers itself for a client's malformed request gets the JSON error shape too.
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
-      refuseOnSocket(socket, parserRefusal(err)),
-    );
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onParseError(err, socket));
     server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) =>
       sendError(res, 417, 'expectation_failed', 'the only expectation this API meets is Expect: 100-continue'),
     );
@@ -254,7 +259,30 @@ export class TrafficFront {
     void pool.close().catch(() => undefined);
   }
 
+  /**
+   * Node's parser gave up on what a client sent. Before any request on the connection, the
+   * refusal is written on the socket. In the middle of a request's body (a malformed chunk), that
+   * request is answered with it. While a complete request is being answered, that answer is
+   * finished and the connection then closed: what followed it gets no second answer, so two
+   * answers never interleave. On a keep-alive connection whose last answer is complete, the
+   * refusal is written as the next answer.
+   */
+  private onParseError(err: NodeJS.ErrnoException, socket: Socket): void {
+    const refusal = parserRefusal(err);
+    const exchange = this.exchanges.get(socket);
+    if (!exchange) return refuseOnSocket(socket, refusal);
+    const { req, res } = exchange;
+    if (!req.complete && !res.headersSent) {
+      res.shouldKeepAlive = false;
+      return sendError(res, refusal.status, refusal.code, refusal.message);
+    }
+    if (res.writableFinished) return res.shouldKeepAlive ? refuseOnSocket(socket, refusal) : void socket.destroy();
+    res.shouldKeepAlive = false;
+    res.once('finish', () => socket.end());
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.exchanges.set(req.socket, { req, res });
     const target = forwardTarget(req);
     if (isRefusal(target)) {
       // Answered before the body is read: the connection closes rather than wait for it.
@@ -262,7 +290,8 @@ export class TrafficFront {
       return sendError(res, target.status, target.code, target.message);
     }
     const body = await readBody(req, this.maxBodyBytes).catch(() => undefined);
-    if (body === undefined) return void res.destroy();
+    // Answered already (a malformed body) or nobody to answer (the client hung up).
+    if (body === undefined) return;
     if (body === 'too-large') return sendError(res, 413, 'payload_too_large', 'The request body is too large.');
 
     const pinHeader = req.headers[PIN_HEADER];

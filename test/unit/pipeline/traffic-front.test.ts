@@ -216,6 +216,8 @@ describe('the traffic front', () => {
       ['a target of *', 400, 'invalid_request_target', 'OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n'],
       ['a Host that is not a host', 400, 'invalid_host', 'GET /health HTTP/1.1\r\nHost: [zz\r\n'],
       ['a Host with a space', 400, 'invalid_host', 'GET /health HTTP/1.1\r\nHost: a b\r\n'],
+      ['a Host the URL parser refuses', 400, 'invalid_host', 'GET /health HTTP/1.1\r\nHost: %\r\n'],
+      ['an HTTP/1.1 request without a Host', 400, 'invalid_host', 'GET /health HTTP/1.1\r\n'],
       [
         'an expectation other than 100-continue',
         417,
