@@ -68,8 +68,60 @@ export const LAYER_ZONES = [
 ];
 
 /**
+ * Bad on purpose, scanned by the gate tests only: the semgrep rules' fixtures and the SAST corpus
+ * (security/corpus). They are still formatted and type-checked; only the security rules skip them.
+ */
+export const SECURITY_FIXTURES = ['security/semgrep/rules/**', 'security/corpus/**'];
+
+/**
+ * The lint gate's security rules: a second ruleset beside the project's semgrep rules, written and
+ * kept by others (eslint-plugin-security, Mozilla's eslint-plugin-no-unsanitized, and eslint's and
+ * typescript-eslint's code-evaluation rules), so a class of bug the project's own rules miss still
+ * fails the build. Every rule of both plugins is listed with its decision. Acknowledge one finding
+ * on its line: `// eslint-disable-next-line <rule> -- <why this line is safe>`.
+ */
+export const SECURITY_RULES: Record<string, string> = {
+  // Code evaluated from a string: eval, the Function constructor, a string given to a timer.
+  'no-eval': 'error',
+  'no-new-func': 'error',
+  // typescript-eslint's version also knows the Function constructor and typed string arguments.
+  'no-implied-eval': 'off',
+  '@typescript-eslint/no-implied-eval': 'error',
+  'security/detect-eval-with-expression': 'error',
+  'security/detect-child-process': 'error',
+  'security/detect-non-literal-require': 'error',
+  'security/detect-non-literal-regexp': 'error',
+  'security/detect-new-buffer': 'error',
+  'security/detect-buffer-noassert': 'error',
+  'security/detect-pseudoRandomBytes': 'error',
+  'security/detect-no-csrf-before-method-override': 'error',
+  'security/detect-disable-mustache-escape': 'error',
+  'security/detect-bidi-characters': 'error',
+  'security/detect-invisible-characters': 'error',
+  // HTML built from strings in the web front end (innerHTML, insertAdjacentHTML, document.write).
+  'no-unsanitized/method': 'error',
+  'no-unsanitized/property': 'error',
+  // Reports every `a[b]` with a variable b (each Record lookup and array index): hundreds here,
+  // none a prototype-pollution sink (no request data picks a key to write), so a real one would drown.
+  'security/detect-object-injection': 'off',
+  // Reports every fs call whose path is not a literal: ~280 here, all paths built from the project's
+  // folders, the reports folder or configuration; neither the Lambda nor the web code reads a file
+  // named by a request.
+  'security/detect-non-literal-fs-filename': 'off',
+  // safe-regex's star-height count: it reports linear patterns such as an optional group holding a
+  // `+` (`(?:\?([\w-]+))?`). Every regex it reported here was linear and read the project's own
+  // settings or reports.
+  'security/detect-unsafe-regex': 'off',
+  // Reports any `===` whose operand is named like a token, hash or password. The service compares
+  // only SHA-256 digests of tokens (their timing says nothing of the token), and the comparisons where
+  // timing matters, JWT signatures, happen inside jose.
+  'security/detect-possible-timing-attacks': 'off',
+};
+
+/**
  * The lint gate: eslint (typescript-eslint rules) and prettier (as an eslint rule, so one run
- * reports both). `lint` only checks and fails on any finding, warnings included; `lint:fix` rewrites.
+ * reports both), with the security rules above. `lint` only checks and fails on any finding,
+ * warnings included; `lint:fix` rewrites.
  * `typecheck` runs the compiler over every folder. The lint gate also holds the layering (see
  * `LAYER_ZONES` and README.md's Layers): a wrong-way import or an import cycle fails like any finding.
  */
@@ -108,6 +160,8 @@ export class CodeQuality extends Component {
       commandOptions: { fix: false, extraArgs: ['--max-warnings=0'] },
     });
     eslint.addExtends('eslint:recommended', 'plugin:@typescript-eslint/recommended');
+    eslint.addPlugins('security', 'no-unsanitized');
+    eslint.addRules(SECURITY_RULES);
     eslint.addRules({
       // Type-only imports do not count (they vanish at run time); installed packages are not followed.
       // No maxDepth: the rule's cost is parsing each imported file once, the same with maxDepth 1 or
@@ -143,6 +197,15 @@ export class CodeQuality extends Component {
         ],
       },
     });
+    eslint.addOverride({
+      files: SECURITY_FIXTURES,
+      rules: Object.fromEntries(Object.keys(SECURITY_RULES).map((rule) => [rule, 'off'])),
+    });
+    // Tests build matchers from escaped expected text; no regex there reads outside input.
+    eslint.addOverride({
+      files: ['test/**', 'e2e/**'],
+      rules: { 'security/detect-non-literal-regexp': 'off' },
+    });
     eslint.allowDevDeps('.projenrc.ts');
     eslint.allowDevDeps('vitest.config.mts');
     // Projen's defaults are caret ranges; the project pins what it lints with.
@@ -155,11 +218,14 @@ export class CodeQuality extends Component {
       'prettier@3.10.1',
       'eslint-plugin-prettier@5.5.7',
       'eslint-config-prettier@10.1.8',
+      'eslint-plugin-security@4.1.0',
+      'eslint-plugin-no-unsanitized@4.1.5',
     );
 
     project.tasks.removeTask('lint');
     this.lintTask = project.addTask('lint', {
-      description: 'Gate: eslint and prettier over the TypeScript; fails on any finding',
+      description:
+        'Gate: eslint (with the security rules of eslint-plugin-security and eslint-plugin-no-unsanitized) and prettier over the TypeScript; fails on any finding',
     });
     this.lintTask.spawn(eslint.eslintTask);
     const fix = project.addTask('lint:fix', { description: 'Rewrite what eslint and prettier can fix' });

@@ -14,6 +14,12 @@ export type Severity = (typeof SEVERITIES)[number];
 /** The project's own rules, each with its `semgrep --test` fixture beside it. */
 export const RULES_DIR = 'security/semgrep/rules';
 
+/**
+ * Vulnerable snippets in shapes the project's code does not use, each with a safe lookalike: every
+ * rule's reach beyond the project's own code. Bad on purpose; the gate tests scan it.
+ */
+export const CORPUS_DIR = 'security/corpus';
+
 export interface SastScanProps {
   /** The semgrep executable. */
   readonly semgrep: string;
@@ -29,10 +35,15 @@ export interface SastScanProps {
    */
   readonly blockingSeverity?: Severity;
   /**
-   * The rules folder. Its fixtures are bad on purpose, so it is never scanned itself.
+   * The rules folder.
    * @default RULES_DIR
    */
   readonly rulesDir?: string;
+  /**
+   * Folders never scanned: the rules' fixtures and the corpus are bad on purpose.
+   * @default [rulesDir, CORPUS_DIR]
+   */
+  readonly excluded?: readonly string[];
 }
 
 export interface SastFinding {
@@ -88,6 +99,7 @@ export function blocks(severity: string, threshold: Severity): boolean {
  */
 export function scan(props: SastScanProps): SastResult {
   const rulesDir = props.rulesDir ?? RULES_DIR;
+  const excluded = props.excluded ?? [rulesDir, CORPUS_DIR];
   const threshold = props.blockingSeverity ?? 'WARNING';
   const targets = props.targets.filter((target) => existsSync(path.resolve(props.root, target)));
   if (targets.length === 0) throw new Error(`none of the SAST targets exist: ${props.targets.join(', ')}`);
@@ -103,8 +115,7 @@ export function scan(props: SastScanProps): SastResult {
       '--no-rewrite-rule-ids',
       '--json',
       `--sarif-output=${props.sarifPath}`,
-      '--exclude',
-      rulesDir,
+      ...excluded.flatMap((folder) => ['--exclude', folder]),
       ...targets,
     ],
     { cwd: props.root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },

@@ -1,5 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScratchProject, TaskResult } from '../harness/scratch-project';
+import { projectFiles } from '../../pipeline/checks/project-copy';
+import { SECURITY_RULES } from '../../projenrc/code-quality';
+import { corpusFiles, describeFinding, expectedFindings, REQUEST_HANDLER_SNIPPETS } from '../harness/sast-corpus';
+import { PROJECT_ROOT, ScratchProject, TaskResult } from '../harness/scratch-project';
 
 const WELL_FORMED = `export function total(values: number[]): number {
   return values.reduce((sum, value) => sum + value, 0);
@@ -62,6 +68,7 @@ export function unchanged(n: number): number {
   return double(half(n));
 }
 `,
+  'service/src/planted-request-handlers.ts': REQUEST_HANDLER_SNIPPETS,
   'service/src/planted.ts': `import { ENVIRONMENT_NAMES } from '../../pipeline/model';
 
 export const PLANTED_NAMES = [...ENVIRONMENT_NAMES];
@@ -138,9 +145,71 @@ describe('the lint gate', () => {
       }
     });
 
+    it('fails on code evaluated from a standard Request, naming the security rules and each line', () => {
+      const findingsOn = (line: number): string =>
+        findingsFor(result.stdout, 'service/src/planted-request-handlers.ts')
+          .filter((finding) => finding.trim().startsWith(`${line}:`))
+          .join('\n');
+      expect(findingsOn(5)).toMatch(/error .*no-eval/);
+      expect(findingsOn(5)).toMatch(/error .*security\/detect-eval-with-expression/);
+      expect(findingsOn(10)).toMatch(/error .*no-new-func/);
+      expect(findingsOn(10)).toMatch(/error .*@typescript-eslint\/no-implied-eval/);
+    });
+
     it('fails when the Lambda code imports from the pipeline', () => {
       expect(findings('service/src/planted.ts')).toContain('"../../pipeline/model"');
       expect(findings('service/src/planted.ts')).toMatch(/Lambda runtime code.*import\/no-restricted-paths/);
     });
+  });
+});
+
+/** One eslint finding as the JSON formatter writes it. */
+interface EslintFile {
+  readonly filePath: string;
+  readonly messages: ReadonlyArray<{ readonly ruleId: string | null; readonly line: number }>;
+}
+
+describe("the lint gate's security rules", () => {
+  it('report every line of the SAST corpus annotated for them, and nothing in a safe lookalike', () => {
+    // The project's config skips the corpus (bad on purpose); --rule turns the security rules back on
+    // there, the rest of the config as the gate runs it.
+    const enable = Object.entries(SECURITY_RULES).map(([rule, level]) => `--rule=${JSON.stringify({ [rule]: level })}`);
+    const run = spawnSync('npx', ['eslint', '--format', 'json', ...enable, 'security/corpus'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ESLINT_USE_FLAT_CONFIG: 'false' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const reported = (JSON.parse(run.stdout) as EslintFile[])
+      .flatMap((file) =>
+        file.messages.map((m) =>
+          describeFinding(path.relative(PROJECT_ROOT, file.filePath), m.line, m.ruleId ?? 'parse error'),
+        ),
+      )
+      .sort();
+    const expected = corpusFiles('vulnerable')
+      .flatMap((file) => expectedFindings(file, 'lint'))
+      .sort();
+    expect(expected.length).toBeGreaterThanOrEqual(8);
+    expect(reported).toEqual(expected);
+  });
+
+  it('are acknowledged only on one line, with a reason', () => {
+    const security = (rule: string): boolean =>
+      rule in SECURITY_RULES || rule.startsWith('security/') || rule.startsWith('no-unsanitized/');
+    const directive = /eslint-(disable|enable)(-next-line|-line)?\b([^*\n]*)/g;
+    const misplaced = projectFiles(PROJECT_ROOT)
+      .filter((file) => /\.m?ts$/.test(file))
+      .flatMap((file) =>
+        [...readFileSync(path.join(PROJECT_ROOT, file), 'utf8').matchAll(directive)]
+          .filter((m) => {
+            const [rules, reason] = m[3].split(/\s--\s/);
+            const named = rules.split(',').map((rule) => rule.trim());
+            const touchesSecurity = named.length === 0 || named.some((rule) => rule === '' || security(rule));
+            return touchesSecurity && (!m[2] || !reason?.trim());
+          })
+          .map((m) => `${file}: ${m[0].trim()}`),
+      );
+    expect(misplaced).toEqual([]);
   });
 });

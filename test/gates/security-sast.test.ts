@@ -1,14 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GATES } from '../../pipeline/model/gates';
 import { toolPath } from '../../pipeline/toolchain/probe';
+import { CORPUS_DIR, RULES_DIR as RULES_FOLDER, scan } from '../../security/sast';
 import { declaredReport, missingReports } from '../harness/gate-reports';
+import { corpusFiles, describeFinding, expectedFindings, REQUEST_HANDLER_SNIPPETS } from '../harness/sast-corpus';
 import { PROJECT_ROOT, ScratchProject } from '../harness/scratch-project';
 
-const RULES_DIR = path.join(PROJECT_ROOT, 'security', 'semgrep', 'rules');
+const RULES_DIR = path.join(PROJECT_ROOT, RULES_FOLDER);
 
 /** The rule ids, read from the rule files themselves so that a rule without tests cannot hide. */
 const RULE_IDS = readdirSync(RULES_DIR)
@@ -46,7 +48,7 @@ describe('the semgrep rules of the project', () => {
   });
 
   it('each have a test file, and every rule file loads', () => {
-    expect(RULE_IDS.length).toBeGreaterThanOrEqual(12);
+    expect(RULE_IDS.length).toBeGreaterThanOrEqual(15);
     expect(report.config_missing_tests).toEqual([]);
     expect(report.config_with_errors).toEqual([]);
   });
@@ -63,6 +65,76 @@ describe('the semgrep rules of the project', () => {
     expect(fixture, 'a known-good case proves the rule passes good code').toContain(`ok: ${ruleId}`);
     expect(lines.reported_lines).toEqual(lines.expected_lines);
     expect(check!.passed).toBe(true);
+  });
+});
+
+describe('the project rules on the SAST corpus', () => {
+  const vulnerable = corpusFiles('vulnerable');
+  const safe = corpusFiles('safe');
+  const expected = vulnerable.flatMap((file) => expectedFindings(file, 'ruleid')).sort();
+
+  it('holds a safe lookalike for every vulnerable snippet, and each snippet expects a finding', () => {
+    expect(vulnerable.length).toBeGreaterThanOrEqual(12);
+    expect(safe.map((file) => file.replace('.safe.ts', ''))).toEqual(
+      vulnerable.map((file) => file.replace('.vulnerable.ts', '')),
+    );
+    for (const file of vulnerable) {
+      const findings = [...expectedFindings(file, 'ruleid'), ...expectedFindings(file, 'lint')];
+      expect(findings, `${file} expects no finding of either ruleset`).not.toEqual([]);
+    }
+    for (const file of safe) expect(expectedFindings(file, 'ruleid'), file).toEqual([]);
+  });
+
+  it('passes semgrep --test: every ruleid: line reported by its rules, nothing else in any file', () => {
+    // semgrep --test pairs a rule file with the fixture of the same name; the corpus is tested against
+    // every rule at once, so the rules are merged into one file. Given a rules folder and one file,
+    // semgrep tests them against every file in that file's folder.
+    const merged = mkdtempSync(path.join(tmpdir(), 'b2-sast-corpus-'));
+    try {
+      const rules = readdirSync(RULES_DIR)
+        .filter((file) => file.endsWith('.yaml'))
+        .map((file) => readFileSync(path.join(RULES_DIR, file), 'utf8').replace(/^rules:\n/, ''));
+      writeFileSync(path.join(merged, 'corpus.yaml'), `rules:\n${rules.join('')}`);
+      const run = spawnSync(
+        toolPath('semgrep'),
+        ['--test', '--json', '--metrics=off', '--disable-version-check', '--config', merged, vulnerable[0]],
+        { cwd: PROJECT_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      );
+      expect(run.stderr).not.toContain('rule id mismatch');
+      const report = JSON.parse(run.stdout) as SemgrepTestReport;
+      expect(report.config_with_errors).toEqual([]);
+      const checks = Object.values(report.results).flatMap((result) => Object.entries(result.checks));
+      const reported = checks
+        .flatMap(([ruleId, check]) =>
+          Object.entries(check.matches).flatMap(([file, lines]) =>
+            lines.reported_lines.map((line) => describeFinding(path.relative(PROJECT_ROOT, file), line, ruleId)),
+          ),
+        )
+        .sort();
+      expect(reported).toEqual(expected);
+      for (const [ruleId, check] of checks) expect(check.passed, ruleId).toBe(true);
+    } finally {
+      rmSync(merged, { recursive: true, force: true });
+    }
+  });
+
+  it('makes the sast gate report every vulnerable snippet on its line, and no safe lookalike', () => {
+    const reports = mkdtempSync(path.join(tmpdir(), 'b2-sast-corpus-reports-'));
+    try {
+      const result = scan({
+        semgrep: toolPath('semgrep'),
+        root: PROJECT_ROOT,
+        targets: [CORPUS_DIR],
+        sarifPath: path.join(reports, 'semgrep.sarif'),
+        // The project's own scan skips the corpus; this one scans nothing else.
+        excluded: [RULES_FOLDER],
+      });
+      expect(result.findings.map((f) => describeFinding(f.file, f.line, f.ruleId)).sort()).toEqual(expected);
+      expect(result.blocking).toEqual(result.findings);
+      expect(result.findings.filter((f) => f.file.endsWith('.safe.ts'))).toEqual([]);
+    } finally {
+      rmSync(reports, { recursive: true, force: true });
+    }
   });
 });
 
@@ -103,7 +175,7 @@ describe('the sast gate', () => {
   });
   afterAll(() => project.dispose());
   afterEach(() => {
-    for (const file of ['planted.ts', 'planted-warning.ts']) {
+    for (const file of ['planted.ts', 'planted-warning.ts', 'planted-request-handlers.ts']) {
       rmSync(path.join(project.root, 'service', 'src', file), { force: true });
     }
     rmSync(reports, { recursive: true, force: true });
@@ -131,7 +203,7 @@ describe('the sast gate', () => {
     project.write('service/src/planted-warning.ts', WARNING_ONLY);
     const result = runSast();
     expect(result.status).not.toBe(0);
-    expect(result.output).toMatch(/ERROR b2-code-execution-from-request service\/src\/planted\.ts:9 /);
+    expect(result.output).toMatch(/ERROR b2-code-evaluation-non-literal service\/src\/planted\.ts:9 /);
     expect(result.output).toMatch(/ERROR b2-removal-policy-destroy-stateful service\/src\/planted\.ts:15 /);
     expect(result.output).toMatch(/WARNING b2-jwt-verify-without-issuer-audience service\/src\/planted-warning\.ts:4 /);
     expect(result.output).toContain('sast FAILED: 3 finding(s) at WARNING or above');
@@ -144,7 +216,7 @@ describe('the sast gate', () => {
     );
     expect(found).toEqual(
       expect.arrayContaining([
-        'b2-code-execution-from-request service/src/planted.ts',
+        'b2-code-evaluation-non-literal service/src/planted.ts',
         'b2-removal-policy-destroy-stateful service/src/planted.ts',
         'b2-jwt-verify-without-issuer-audience service/src/planted-warning.ts',
       ]),
@@ -153,11 +225,23 @@ describe('the sast gate', () => {
     const junit = declaredReport(GATES.sast, 'junit', reports);
     expect(junit).toContain(`<testsuite name="sast" tests="${RULE_IDS.length}" failures="3"`);
     expect(junit).toMatch(
-      /name="b2-code-execution-from-request"[^>]*>\s*<failure message="1 finding\(s\) at WARNING or above" type="finding">ERROR b2-code-execution-from-request service\/src\/planted\.ts:9 /,
+      /name="b2-code-evaluation-non-literal"[^>]*>\s*<failure message="1 finding\(s\) at WARNING or above" type="finding">ERROR b2-code-evaluation-non-literal service\/src\/planted\.ts:9 /,
     );
     expect(junit).toMatch(
       /name="b2-jwt-verify-without-issuer-audience"[^>]*>\s*<failure [^>]*>WARNING b2-jwt-verify-without-issuer-audience service\/src\/planted-warning\.ts:4 /,
     );
+  });
+
+  it('fails on code evaluated from a standard Request and a filter concatenated from a parameter, naming each line', () => {
+    project.write('service/src/planted-request-handlers.ts', REQUEST_HANDLER_SNIPPETS);
+    const result = runSast();
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(/ERROR b2-code-evaluation-non-literal service\/src\/planted-request-handlers\.ts:5 /);
+    expect(result.output).toMatch(
+      /ERROR b2-code-evaluation-non-literal service\/src\/planted-request-handlers\.ts:10 /,
+    );
+    expect(result.output).toMatch(/ERROR b2-dynamodb-expression-built service\/src\/planted-request-handlers\.ts:16 /);
+    expect(result.output).toContain('sast FAILED: 3 finding(s) at WARNING or above');
   });
 
   it('lets a warning pass, reported, when only errors block', () => {

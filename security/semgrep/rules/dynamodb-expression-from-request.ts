@@ -1,6 +1,6 @@
 import { DynamoDBClient, ExecuteStatementCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, SQSEvent } from 'aws-lambda';
 import { Hono } from 'hono';
 
 const TABLE = 'b2-dev-data';
@@ -84,3 +84,21 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
   );
   return { statusCode: 200, body: '{}' };
 }
+
+export async function GET(req: Request): Promise<Response> {
+  const sort = new URL(req.url).searchParams.get('sort') ?? 'createdAt';
+  // ruleid: b2-dynamodb-expression-from-request
+  const query = { TableName: TABLE, KeyConditionExpression: 'pk = :pk', ProjectionExpression: sort };
+  await documents.send(new QueryCommand({ ...query, ExpressionAttributeValues: { ':pk': 'USER#1' } }));
+  return new Response('[]');
+}
+
+export const streamHandler = async (input: SQSEvent): Promise<void> => {
+  for (const record of input.Records) {
+    const { filter } = JSON.parse(record.body) as { filter: string };
+    const scan: { TableName: string; FilterExpression?: string } = { TableName: TABLE };
+    // ruleid: b2-dynamodb-expression-from-request
+    scan.FilterExpression = filter;
+    await documents.send(new QueryCommand({ ...scan, KeyConditionExpression: 'pk = :pk' }));
+  }
+};
