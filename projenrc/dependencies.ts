@@ -57,6 +57,10 @@ export const DEV_DEPENDENCIES = [
   'fast-xml-parser@5.12.1',
   // The canary judge's rank sum and normal distribution (Mann–Whitney U, two-proportion test).
   'simple-statistics@7.12.1',
+  // The reports' charts: Vega-Lite specifications rendered by Vega to static SVG in Node, no browser
+  // (vega-lite 6.5 needs Node 22; the tooling runs on the machine's Node 20.19+).
+  'vega@6.4.0',
+  'vega-lite@6.4.3',
   // Generates the malformed requests of the edge's fuzz test (test/gates/edge-fuzz.test.ts).
   'fast-check@4.11.0',
   // The AWS pipeline keeps the load baselines in S3: the load gates read them, the promote step writes them.
