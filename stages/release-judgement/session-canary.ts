@@ -13,7 +13,8 @@ import { EnvironmentConfig, removalPolicyOf } from '../config';
 
 /**
  * The runtime the canary runs on: the newest Synthetics Node.js runtime aws-cdk-lib offers, on
- * Lambda's Node.js 22 like the API. Playwright, because its runtimes load the release's ES module
+ * Lambda's Node.js 22 (the API's functions run on the service's Node 24; the release builds the
+ * canary's bundle for Node 22). Playwright, because its runtimes load the release's ES module
  * bundle (`index.mjs`) as it is; the walk uses only `fetch` and never opens a browser. Moving to a
  * newer runtime is a change to this constant, reviewed like any other.
  */

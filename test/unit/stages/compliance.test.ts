@@ -112,7 +112,7 @@ describe('the CorsNoWildcard rule', () => {
     const stack = stackIn('dev');
     const fn = (id: string, origins: string) =>
       new lambda.Function(stack, id, {
-        runtime: lambda.Runtime.NODEJS_22_X,
+        runtime: lambda.Runtime.NODEJS_24_X,
         handler: 'index.handler',
         code: lambda.Code.fromInline('exports.handler = async () => ({})'),
         environment: { [SETTING.corsOrigins]: origins },

@@ -180,7 +180,7 @@ describe.each(ENVIRONMENT_NAMES)('the %s release judgement', (name) => {
       const hook = stage.api.releaseJudgement.preTrafficHook.function;
       api.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: `${name}-b2-api-pre-traffic`,
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Handler: 'index.handler',
         Role: { 'Fn::GetAtt': [logicalId(stage.api.releaseJudgement.preTrafficHook.role), 'Arn'] },
         Environment: {

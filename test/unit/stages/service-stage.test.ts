@@ -11,6 +11,7 @@ import {
   SynthesizedStage,
   synthesizeStage,
 } from './stage-synthesis';
+import { SERVICE_NODE_MAJOR } from '../../../pipeline/toolchain/versions';
 import { tableName } from '../../../service/src/data/table-design';
 import { webSecurityHeaders } from '../../../service/src/http/security-headers';
 import { SETTING } from '../../../service/src/settings';
@@ -175,10 +176,10 @@ describe.each(ENVIRONMENT_NAMES)('the %s stage', (name) => {
   });
 
   describe('API', () => {
-    it('runs the release on Node.js 22 with X-Ray tracing and the settings the service reads', () => {
+    it('runs the release on Node.js 24 with X-Ray tracing and the settings the service reads', () => {
       api.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: `${name}-b2-api`,
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Handler: 'index.handler',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
@@ -329,9 +330,32 @@ describe.each(ENVIRONMENT_NAMES)('the %s stage', (name) => {
       });
       api.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: `${name}-b2-signing-key-rotation`,
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         TracingConfig: { Mode: 'Active' },
       });
+    });
+
+    it("runs every Node.js function of the stage on Lambda's nodejs24.x, the pinned Node major", () => {
+      expect(SERVICE_NODE_MAJOR).toBe(24);
+      const runtimes = synthesized.templates().flatMap(({ template }) =>
+        Object.entries(template.findResources('AWS::Lambda::Function')).map(([id, resource]) => ({
+          id,
+          runtime: (resource as { Properties: { Runtime?: string } }).Properties.Runtime,
+        })),
+      );
+      const node = runtimes.filter(({ runtime }) => runtime?.startsWith('nodejs'));
+      expect(node.map(({ id }) => id)).toEqual(
+        expect.arrayContaining([
+          logicalId(stage.api.function),
+          logicalId(stage.api.releaseJudgement.preTrafficHook.function),
+          expect.stringMatching(/^SigningKeyRotation/),
+        ]),
+      );
+      expect(node.filter(({ runtime }) => runtime !== 'nodejs24.x')).toEqual([]);
+      // The only other function is CDK's BucketDeployment handler, whose Python runtime aws-cdk-lib chooses.
+      expect(runtimes.filter(({ runtime }) => !runtime?.startsWith('nodejs')).map(({ runtime }) => runtime)).toEqual(
+        runtimes.filter(({ runtime }) => !runtime?.startsWith('nodejs')).map(() => expect.stringMatching(/^python/)),
+      );
     });
 
     it('publishes the API URL as an SSM parameter of the environment', () => {
