@@ -1,5 +1,6 @@
 import type { HeadroomResult } from './headroom-result';
 import { LoadSummary } from './summary';
+import { CHART_STYLE } from '../pipeline/kit/charts';
 import { JunitTestCase, renderJunit } from '../pipeline/kit/junit';
 
 /**
@@ -216,7 +217,15 @@ function endpointSection(summary: LoadSummary): string {
   ].join('\n');
 }
 
-export function renderReportHtml(summary: LoadSummary, links: ReportLinks = {}): string {
+/**
+ * The page. `figures` are the charts of `loadReportCharts`, already drawn (`renderFigure`): over
+ * the run first, then each endpoint against its baseline band beside the per-endpoint table.
+ */
+export function renderReportHtml(
+  summary: LoadSummary,
+  links: ReportLinks = {},
+  figures: readonly string[] = [],
+): string {
   const load =
     summary.multiplier === undefined || summary.multiplier === 1
       ? 'the current load'
@@ -229,7 +238,7 @@ export function renderReportHtml(summary: LoadSummary, links: ReportLinks = {}):
   ].filter(Boolean);
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${escapeXml(title)}</title><style>${STYLE}</style></head>
+<head><meta charset="utf-8"><title>${escapeXml(title)}</title><style>${STYLE}${CHART_STYLE}</style></head>
 <body>
 <h1>${escapeXml(title)} ${verdictBadge(summary.passed)}</h1>
 <p class="muted">Load profile ${escapeXml(summary.profileVersion)} &middot; scenario <code>${escapeXml(summary.scenario)}</code> &middot;
@@ -255,6 +264,7 @@ ${row([
 ${row(['threshold', 'limit', 'actual', 'result'], true)}
 ${summary.thresholds.map((t) => row([escapeXml(t.name), escapeXml(t.limit), thresholdActual(t), verdictBadge(t.passed)])).join('\n')}
 </table>
+${figures.length ? `<h2>Pictures</h2>\n${figures.join('\n')}` : ''}
 ${endpointSection(summary)}
 <h2>Against the last promoted release</h2>
 ${baselineSection(summary)}

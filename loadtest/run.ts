@@ -7,8 +7,11 @@ import { build } from 'esbuild';
 import { RegressionTolerance } from './budget';
 import { LoadPlan } from './plan';
 import { renderLoadJunit, renderReportHtml } from './report';
+import { loadReportCharts } from './report-charts';
 import { BaselineLookup, LoadSummary } from './summary';
+import { readK6TimeSeries, TimeSeries } from './timeseries';
 import { evaluateRun, K6SummaryExport, THRESHOLD_EXIT_CODE, Verdict } from './verdict';
+import { renderFigure } from '../pipeline/kit/charts';
 import { requireTool } from '../pipeline/toolchain/probe';
 
 /** The k6 script: one user session per iteration. */
@@ -21,7 +24,11 @@ export const REPORT_FILES = {
   junit: 'junit.xml',
   report: 'report.html',
   dashboard: 'dashboard.html',
+  timeseries: 'timeseries.json',
 } as const;
+
+/** The report's time buckets: a few seconds, so a 30-second run still shows its shape. */
+const BUCKET_SECONDS = 2;
 
 /**
  * The accounts a run signs in with: `load-<runId>-<n>@example.com`, all with one password that
@@ -151,6 +158,9 @@ export async function runLoad(options: LoadRunOptions): Promise<Verdict> {
       ...(progress ? [] : ['--quiet']),
       '--summary-export',
       files.k6Summary,
+      // Every request's sample, for the report's pictures over time (bucketed, then deleted with the scratch folder).
+      '--out',
+      `json=${path.join(scratch, 'k6-points.json')}`,
       '-e',
       `B2_LOAD_PLAN=${files.plan}`,
       '-e',
@@ -179,26 +189,31 @@ export async function runLoad(options: LoadRunOptions): Promise<Verdict> {
         referenceTolerance: options.referenceTolerance,
       },
     );
-    writeReports(verdict.summary, files, dashboard && existsSync(files.dashboard));
+    const series = await readK6TimeSeries(path.join(scratch, 'k6-points.json'), BUCKET_SECONDS, plan.warmupSeconds);
+    await writeReports(verdict.summary, series, files, dashboard && existsSync(files.dashboard));
     return verdict;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-function writeReports(
+async function writeReports(
   summary: LoadSummary,
+  series: TimeSeries,
   files: Record<keyof typeof REPORT_FILES, string>,
   dashboard: boolean,
-): void {
+): Promise<void> {
   writeFileSync(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(files.timeseries, `${JSON.stringify(series)}\n`);
   writeFileSync(files.junit, renderLoadJunit(summary));
+  const figures = await Promise.all(loadReportCharts(summary, series).map(renderFigure));
   writeFileSync(
     files.report,
-    renderReportHtml(summary, {
-      dashboard: dashboard ? REPORT_FILES.dashboard : undefined,
-      summary: REPORT_FILES.summary,
-    }),
+    renderReportHtml(
+      summary,
+      { dashboard: dashboard ? REPORT_FILES.dashboard : undefined, summary: REPORT_FILES.summary },
+      figures,
+    ),
   );
 }
 

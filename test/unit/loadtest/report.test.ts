@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { summaryOf } from './fixtures';
 import { renderHeadroomHtml, renderLoadJunit, renderReportHtml } from '../../../loadtest/report';
+import {
+  endpointsAgainstBaseline,
+  failuresOverTime,
+  latencyOverTime,
+  loadReportCharts,
+  thresholdLimit,
+  toleranceCeiling,
+} from '../../../loadtest/report-charts';
+import type { TimeSeries } from '../../../loadtest/timeseries';
+import { Chart, renderFigure, renderSvg } from '../../../pipeline/kit/charts';
 
 const failedRun = summaryOf({
   scenario: 'tenfold',
@@ -262,5 +272,72 @@ describe('the headroom page', () => {
     expect(page).toContain('<a href="step-10x/report.html">10x</a>');
     expect(page).toContain('61.0 ms');
     expect(page).toContain('<span class="verdict fail">broke</span>');
+  });
+});
+
+describe('the load report’s pictures', () => {
+  /** A run whose list endpoint slowed from the 10th second on, login steady. */
+  const series: TimeSeries = {
+    bucketSeconds: 2,
+    warmupSeconds: 5,
+    buckets: [0, 2, 4, 6, 8, 10, 12, 14].flatMap((t) => [
+      { t, endpoint: 'login', requests: 10, failed: 0, p50: 90, p95: 130 },
+      { t, endpoint: 'list', requests: 10, failed: t === 12 ? 1 : 0, p50: t >= 10 ? 41 : 14, p95: t >= 10 ? 60 : 20 },
+    ]),
+  };
+
+  /** The data of a drawn chart, as its marks' ARIA labels say it. */
+  const markLabels = (svg: string): string[] =>
+    [...svg.matchAll(/<[^>]*aria-roledescription="(?:bar|line|point|rule mark|circle|symbol)"[^>]*>/g)].flatMap(
+      ([tag]) => /aria-label="([^"]*)"/.exec(tag)?.[1] ?? [],
+    );
+
+  it('draws latency over the run per endpoint, with a point for every bucket of every endpoint and the p95 limit', async () => {
+    const chart = latencyOverTime(slowerEndpoints, series);
+    expect(chart).toBeDefined();
+    const svg = await renderSvg(chart as Chart);
+    const labels = markLabels(svg);
+    expect(labels.filter((l) => l.includes('endpoint: list') && l.includes('percentile: p95'))).toHaveLength(8);
+    expect(labels.filter((l) => l.includes('endpoint: login') && l.includes('percentile: p50'))).toHaveLength(8);
+    expect(labels).toContainEqual(expect.stringContaining('p95 limit 200 ms'));
+    expect(labels).toContainEqual(expect.stringContaining('end of warm-up'));
+    expect(svg).toContain('seconds into the run');
+    expect(svg).toContain('latency (ms)');
+  });
+
+  it('draws failed requests over time against the error budget', async () => {
+    const svg = await renderSvg(failuresOverTime(failedRun, series) as Chart);
+    const bars = markLabels(svg).filter((l) => l.includes('failed'));
+    expect(bars).toHaveLength(8);
+    expect(bars).toContainEqual(expect.stringMatching(/s: 12; failed: 1; requests: 20/));
+    expect(markLabels(svg)).toContainEqual(expect.stringContaining('error budget 1%'));
+  });
+
+  it('stands the slowed endpoint’s bar above its baseline band, and the steady one within it', async () => {
+    const chart = endpointsAgainstBaseline(slowerEndpoints) as Chart;
+    expect(chart.description).toContain('Above the band: list (60 ms against at most 25 ms)');
+    const labels = markLabels(await renderSvg(chart));
+    expect(labels).toContainEqual(expect.stringMatching(/^endpoint: list; p95: 60;.* verdict: above the band$/));
+    expect(labels).toContainEqual(expect.stringMatching(/^endpoint: login; p95: 130;.* verdict: within$/));
+    expect(labels).toContainEqual(expect.stringMatching(/^endpoint: list; p95 \(ms\): 20; ceiling: 25/));
+  });
+
+  it('puts the figures, with their text alternatives, into the page before the per-endpoint table', async () => {
+    const figures = await Promise.all(loadReportCharts(slowerEndpoints, series).map(renderFigure));
+    expect(figures).toHaveLength(3);
+    const html = renderReportHtml(slowerEndpoints, {}, figures);
+    expect(html.match(/<figure class="chart"><svg/g)).toHaveLength(3);
+    expect(html).toContain('<figcaption>Bars: this run&#39;s p95 per endpoint.');
+    expect(html.indexOf('<figure')).toBeLessThan(html.indexOf('<h2>Per endpoint</h2>'));
+    expect(html).not.toMatch(/<script|(?:src|href)="https?:/);
+  });
+
+  it('draws no chart of over-time data when there is none, and no band when there is no baseline', () => {
+    expect(latencyOverTime(failedRun, { bucketSeconds: 2, warmupSeconds: 5, buckets: [] })).toBeUndefined();
+    expect(endpointsAgainstBaseline(failedRun)).toBeUndefined();
+    expect(toleranceCeiling(20, 20, 5)).toBe(25);
+    expect(toleranceCeiling(100, 20, 5)).toBe(120);
+    expect(thresholdLimit('p(95)<200')).toBe(200);
+    expect(thresholdLimit('rate<0.01')).toBe(0.01);
   });
 });
