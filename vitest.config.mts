@@ -40,6 +40,8 @@ export default defineConfig({
   test: {
     reporters: ['default', 'junit'],
     outputFile: { junit: 'reports/test/junit.xml' },
+    // Screenshots a test attaches (annotate) sit with the test report.
+    attachmentsDir: 'reports/test/attachments',
     coverage: {
       provider: 'v8',
       include: ['service/**/*.ts', 'stages/**/*.ts', 'pipeline/**/*.ts', 'security/**/*.ts', 'loadtest/**/*.ts'],

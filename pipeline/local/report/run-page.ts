@@ -1,18 +1,25 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DeliveryMetrics } from './history';
+import { canaryBeside, endpointTrend, runTimeline } from './run-charts';
 import { renderRunReport, TrendPoint } from './run-report';
 import { loadResults, securityFindings } from './run-results';
+import { Chart, renderFigure } from '../../kit/charts';
 import { GateName, GATES, LOAD_GATES } from '../../model';
 import { readSummary, reportFile, runFolder, runIds, RunSummary } from '../run/run-record';
 
-/** Earlier runs' load results, oldest first, for the trend. */
+/** How many earlier runs that promoted a release the trend shows. */
+const TREND_RUNS = 10;
+
+/** The load results of the last runs that promoted a release, and this run's, oldest first, for the trend. */
 function loadTrend(upTo: RunSummary): TrendPoint[] {
-  const ids = runIds()
-    .filter((id) => id <= upTo.runId)
-    .slice(-30);
-  return ids.flatMap((id) => {
-    const run = id === upTo.runId ? upTo : readSummary(id);
+  const earlier = runIds()
+    .filter((id) => id < upTo.runId)
+    .map(readSummary)
+    .filter((run) => run.outcome === 'promoted')
+    .slice(-TREND_RUNS);
+  return [...earlier, upTo].flatMap((run) => {
+    const id = run.runId;
     return loadResults(run).map(({ environment, summary }) => ({
       runId: id,
       scenario: summary.scenario,
@@ -22,6 +29,10 @@ function loadTrend(upTo: RunSummary): TrendPoint[] {
       achievedRate: summary.achievedRate,
       errorRate: summary.errorRate,
       passed: summary.passed,
+      endpoints: Object.fromEntries(Object.entries(summary.endpoints ?? {}).map(([name, e]) => [name, e.p95])),
+      referenceEndpoints: Object.fromEntries(
+        Object.entries(summary.reference?.endpoints ?? {}).map(([name, e]) => [name, e.p95]),
+      ),
     }));
   });
 }
@@ -47,14 +58,25 @@ function reportLinks(run: RunSummary): { label: string; href: string }[] {
 }
 
 /** Renders the run's page from its summary and what its gates left, into the run folder. */
-export function writeRunPage(run: RunSummary, delivery: DeliveryMetrics): void {
+export async function writeRunPage(run: RunSummary, delivery: DeliveryMetrics): Promise<void> {
+  const trend = loadTrend(run);
+  const draw = (chart: Chart | undefined): Promise<string | undefined> =>
+    chart ? renderFigure(chart) : Promise.resolve(undefined);
+  const scenarios = [...new Set(trend.map((p) => p.scenario))];
+  const [timeline, canaries, trends] = await Promise.all([
+    draw(runTimeline(run)),
+    Promise.all(run.deployments.map((d) => draw(canaryBeside(d)))),
+    Promise.all(scenarios.map((scenario) => draw(endpointTrend(trend, scenario)))),
+  ]);
+  const present = (figures: (string | undefined)[]): string[] => figures.filter((f): f is string => f !== undefined);
   const html = renderRunReport({
     run,
     load: loadResults(run),
     findings: securityFindings(run),
     delivery,
-    trend: loadTrend(run),
+    trend,
     links: reportLinks(run),
+    figures: { timeline, canaries: present(canaries), trends: present(trends) },
   });
   writeFileSync(reportFile(run.runId), html);
 }

@@ -1,5 +1,6 @@
 import { DeliveryMetrics } from './history';
 import { GateFindings, LoadResult } from './run-results';
+import { CHART_STYLE } from '../../kit/charts';
 import { duration } from '../../kit/durations';
 import { escapeHtml } from '../../kit/html';
 import { RunSummary, StepResult } from '../run/run-record';
@@ -20,6 +21,17 @@ export interface TrendPoint {
   readonly achievedRate: number;
   readonly errorRate: number;
   readonly passed: boolean;
+  /** Each endpoint's p95 in that run. */
+  readonly endpoints?: Readonly<Record<string, number>>;
+  /** Each endpoint's p95 in the reference baseline that run was compared with. */
+  readonly referenceEndpoints?: Readonly<Record<string, number>>;
+}
+
+/** The run page's charts, drawn (`run-charts.ts`, `renderFigure`). */
+export interface RunFigures {
+  readonly timeline?: string;
+  readonly canaries: readonly string[];
+  readonly trends: readonly string[];
 }
 
 export interface RunReportInput {
@@ -31,6 +43,8 @@ export interface RunReportInput {
   readonly trend: readonly TrendPoint[];
   /** Links to what a gate left behind (Playwright's report, k6's dashboards), relative to the run folder. */
   readonly links: readonly { readonly label: string; readonly href: string }[];
+  /** @default no charts */
+  readonly figures?: RunFigures;
 }
 
 const escape = escapeHtml;
@@ -252,7 +266,7 @@ export function renderRunReport(input: RunReportInput): string {
   );
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${escape(title)}</title><style>${STYLE}</style></head>
+<head><meta charset="utf-8"><title>${escape(title)}</title><style>${STYLE}${CHART_STYLE}</style></head>
 <body>
 <h1>${escape(title)} ${badge(run.outcome)}</h1>
 <p><code>${escape(run.version)}</code> ${escape(run.subject)} · branch ${escape(run.branch)} · trigger ${escape(run.trigger)} · committed ${escape(run.committedAt)}<br>
@@ -267,6 +281,7 @@ ${table(
   run.stages.map((s) => [escape(s.name), badge(s.status), duration(s.durationMs)]),
 )}
 <h2>Steps</h2>
+${input.figures?.timeline ?? ''}
 ${table(['stage', 'step', 'result', 'took', 'summary', ''], [...run.steps].sort((a, b) => a.startedAt.localeCompare(b.startedAt)).map(stepRow))}
 <h2>Deployments</h2>
 ${table(['environment', 'release', 'previous', 'result', 'took', 'why'], deployments)}
@@ -286,6 +301,7 @@ ${table(
 )}
 <h2>Canary judgements</h2>
 <p class="muted">Each endpoint of the new release against the previous one, on what both served side by side after the canary's warm-up: medians and p95 (new / previous), failures, and the rank test's p.</p>
+${(input.figures?.canaries ?? []).join('\n')}
 ${table(['environment', 'endpoint', 'outcome', 'new p50 / p95', 'previous p50 / p95', 'failed (new · previous)', 'rank test p', 'why'], judgements)}
 <h2>Approvals</h2>
 ${table(
@@ -301,6 +317,7 @@ ${table(
   ]),
 )}
 <h2>Load (k6)</h2>
+${(input.figures?.trends ?? []).join('\n')}
 ${loadSection(input.load, input.trend)}
 <h2>Security findings</h2>
 ${findingsSection(input.findings)}

@@ -60,7 +60,7 @@ function closingLines(context: RunContext, delivery: DeliveryMetrics, production
  * Ends a run: its outcome in the summary and the history, the run page, and the closing lines.
  * Resolves to the process exit code (`EXIT_CODE`).
  */
-export function finishRun(context: RunContext, outcome: RunSummary['outcome'], reason: string): number {
+export async function finishRun(context: RunContext, outcome: RunSummary['outcome'], reason: string): Promise<number> {
   const { run } = context;
   run.outcome = outcome;
   run.reason = reason;
@@ -78,7 +78,7 @@ export function finishRun(context: RunContext, outcome: RunSummary['outcome'], r
   });
   const production = productionOf(context.plan);
   const delivery = deliveryMetrics(readRuns(workspace.history()), production);
-  writeRunPage(run, delivery);
+  await writeRunPage(run, delivery);
   context.log(closingLines(context, delivery, production).join('\n'));
   return EXIT_CODE_OF[outcome];
 }

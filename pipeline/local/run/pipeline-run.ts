@@ -36,8 +36,9 @@ export type { RunOptions } from './run-context';
 
 /** The tools the plan's gates need, checked before anything runs: a missing tool fails at once, with the fix. */
 async function missingTools(plan: PipelinePlan): Promise<string[]> {
-  // DynamoDB Local holds every environment; k6 drives the synthetic users of every deploy.
-  const needed = new Set<ToolName>(['dynamodb-local', 'k6']);
+  // DynamoDB Local holds every environment; k6 drives the synthetic users of every deploy; the
+  // releases run on the pinned Node of the Lambda runtime's major.
+  const needed = new Set<ToolName>(['dynamodb-local', 'k6', 'node']);
   for (const stage of plan.stages) {
     for (const step of stage.steps) if (step.kind === 'gate') step.gate.tools.forEach((t) => needed.add(t));
   }
@@ -203,7 +204,7 @@ export class PipelineRun {
           );
           return EXIT_CODE.promoted;
         }
-        return finishRun(
+        return await finishRun(
           engine.context,
           'rejected',
           `the deploy to ${environment} was rejected by ${by}: ${environment} was not touched`,
@@ -268,9 +269,9 @@ export class PipelineRun {
           await runWithProgress(batch);
           batch = [];
           const decision = await decideApproval(this.context, stage);
-          if (decision === 'awaiting') return this.stopAtApproval(stage);
+          if (decision === 'awaiting') return await this.stopAtApproval(stage);
           if (decision === 'rejected') {
-            return finishRun(
+            return await finishRun(
               this.context,
               'rejected',
               `the deploy to ${stage.name} was rejected: ${stage.name} was not touched`,
@@ -288,11 +289,11 @@ export class PipelineRun {
       await runWithProgress(batch);
       await promoteBaselines(this.context);
       const last = stages[stages.length - 1]?.name ?? 'the last environment';
-      return finishRun(this.context, 'promoted', `${run.release.id} is live in ${last}`);
+      return await finishRun(this.context, 'promoted', `${run.release.id} is live in ${last}`);
     } catch (err) {
-      if (err instanceof StageFailure) return finishRun(this.context, err.outcome, err.message);
+      if (err instanceof StageFailure) return await finishRun(this.context, err.outcome, err.message);
       const message = this.abort.signal.aborted ? String(this.abort.signal.reason) : (err as Error).message;
-      return finishRun(this.context, 'error', message);
+      return await finishRun(this.context, 'error', message);
     } finally {
       process.removeListener('SIGINT', interrupt);
       process.removeListener('SIGTERM', interrupt);
@@ -317,9 +318,13 @@ export class PipelineRun {
     pruneReleases(inUse);
   }
 
-  private stopAtApproval(stage: EnvironmentStage): number {
+  private async stopAtApproval(stage: EnvironmentStage): Promise<number> {
     this.context.run.awaiting = stage.name;
-    const code = finishRun(this.context, 'awaiting-approval', `waiting for an approval to deploy to ${stage.name}`);
+    const code = await finishRun(
+      this.context,
+      'awaiting-approval',
+      `waiting for an approval to deploy to ${stage.name}`,
+    );
     this.context.log(awaitingApprovalLines(this.context, stage));
     return code;
   }

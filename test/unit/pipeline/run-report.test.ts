@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { Chart, renderFigure, renderSvg } from '../../../pipeline/kit/charts';
 import { duration } from '../../../pipeline/kit/durations';
-import { renderRunReport, RunReportInput } from '../../../pipeline/local/report/run-report';
+import { canaryBeside, endpointTrend, runTimeline } from '../../../pipeline/local/report/run-charts';
+import { renderRunReport, RunReportInput, TrendPoint } from '../../../pipeline/local/report/run-report';
 import { RunSummary } from '../../../pipeline/local/run/run-record';
 
 const run: RunSummary = {
@@ -153,5 +155,67 @@ describe("the run's HTML page", () => {
     expect(duration(4_200)).toBe('4.2 s');
     expect(duration(125_000)).toBe('2m05s');
     expect(duration(undefined)).toBe('–');
+  });
+});
+
+describe("the run page's pictures", () => {
+  /** Each drawn mark's ARIA label: the data behind it. */
+  const markLabels = (svg: string): string[] =>
+    [...svg.matchAll(/<[^>]*aria-roledescription="(?:bar|line|point|rule mark|circle|symbol)"[^>]*>/g)].flatMap(
+      ([tag]) => /aria-label="([^"]*)"/.exec(tag)?.[1] ?? [],
+    );
+
+  it('draws the run as a timeline: a bar per step and per deployment, from its start to its end', async () => {
+    const chart = runTimeline(run) as Chart;
+    const labels = markLabels(await renderSvg(chart));
+    expect(labels).toHaveLength(2);
+    expect(labels).toContainEqual(expect.stringMatching(/row: staging\/smoke; end: 364;.* status: passed; start: 360$/));
+    expect(labels).toContainEqual(
+      expect.stringMatching(/row: prod\/traffic: r1; end: 480;.* status: rolled-back; start: 420$/),
+    );
+    expect(chart.description).toContain('The longest was prod/traffic: r1 (60.0 s)');
+  });
+
+  it('draws the canary beside the previous release per endpoint, with the verdict in the title', async () => {
+    const chart = canaryBeside(run.deployments[0]) as Chart;
+    expect(chart.title).toContain('fail');
+    const labels = markLabels(await renderSvg(chart));
+    expect(labels).toHaveLength(4);
+    expect(labels).toContainEqual(
+      expect.stringMatching(/^endpoint: list;.* side: new release; percentile: p50; ms: 62.5;/),
+    );
+    expect(labels).toContainEqual(
+      expect.stringMatching(/^endpoint: list;.* side: previous release; percentile: p95; ms: 20;/),
+    );
+  });
+
+  it('draws each endpoint’s p95 over the releases with its reference line, and the slowed one rising', async () => {
+    const point = (runId: string, list: number): TrendPoint => ({
+      runId,
+      scenario: 'current',
+      environment: 'dev',
+      p95Ms: 30,
+      p99Ms: 40,
+      achievedRate: 5,
+      errorRate: 0,
+      passed: true,
+      endpoints: { login: 28, list },
+      referenceEndpoints: { login: 27, list: 12 },
+    });
+    const trend = [point('run-1', 12), point('run-2', 13), point('run-3', 41)];
+    const chart = endpointTrend(trend, 'current') as Chart;
+    const labels = markLabels(await renderSvg(chart));
+    const list = labels.filter((l) => /endpoint: list; p95: \d/.test(l) && l.includes('run: '));
+    expect(list.map((l) => Number(/p95: ([\d.]+)/.exec(l)?.[1]))).toEqual([12, 13, 41]);
+    expect(labels).toContainEqual(expect.stringContaining('reference p95 of list'));
+    expect(endpointTrend(trend.slice(0, 1), 'current')).toBeUndefined();
+  });
+
+  it('puts the figures into the page where a reader looks for them', async () => {
+    const timeline = await renderFigure(runTimeline(run) as Chart);
+    const page = renderRunReport({ ...input, figures: { timeline, canaries: [], trends: [] } });
+    expect(page.indexOf('<figure class="chart">')).toBeGreaterThan(page.indexOf('<h2>Steps</h2>'));
+    expect(page.indexOf('<figure class="chart">')).toBeLessThan(page.indexOf('<h2>Deployments</h2>'));
+    expect(page).toContain('<figcaption>Each step of the run as a bar');
   });
 });
