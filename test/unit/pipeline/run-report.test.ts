@@ -169,7 +169,9 @@ describe("the run page's pictures", () => {
     const chart = runTimeline(run) as Chart;
     const labels = markLabels(await renderSvg(chart));
     expect(labels).toHaveLength(2);
-    expect(labels).toContainEqual(expect.stringMatching(/row: staging\/smoke; end: 364;.* status: passed; start: 360$/));
+    expect(labels).toContainEqual(
+      expect.stringMatching(/row: staging\/smoke; end: 364;.* status: passed; start: 360$/),
+    );
     expect(labels).toContainEqual(
       expect.stringMatching(/row: prod\/traffic: r1; end: 480;.* status: rolled-back; start: 420$/),
     );
