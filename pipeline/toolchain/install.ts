@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TOOLS_BIN, TOOLS_DIR } from './paths';
 import { APT, aptCommandPrefix, GO, JAVA, MAVEN, Prerequisite, PYTHON } from './prerequisites';
@@ -121,6 +121,32 @@ async function installApt(tool: ToolSpec, pkg: string): Promise<void> {
   await exec(command, [...args, 'install', '-y', '-qq', '--no-install-recommends', pkg], env);
 }
 
+/**
+ * Unpacks the pinned package from the npm registry into `<tools>/<name>`: `npm pack` downloads it
+ * as the registry serves it (no install scripts run), and a failed download leaves the folder as it was.
+ */
+async function installNpm(tool: ToolSpec, pkg: string): Promise<void> {
+  const dir = path.join(TOOLS_DIR, tool.name);
+  const staging = mkdtempSync(path.join(TOOLS_DIR, `${tool.name}-download-`));
+  try {
+    await exec('npm', [
+      'pack',
+      '--silent',
+      '--ignore-scripts',
+      '--pack-destination',
+      staging,
+      `${pkg}@${tool.version}`,
+    ]);
+    const tarball = readdirSync(staging).find((file) => file.endsWith('.tgz'));
+    if (!tarball) throw new InstallError(`npm pack ${pkg}@${tool.version} wrote no package into ${staging}`);
+    await exec('tar', ['-xzf', path.join(staging, tarball), '-C', staging]);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(path.join(staging, 'package'), dir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
 function installer(tool: ToolSpec): () => Promise<void> {
   const source = tool.source;
   switch (source.kind) {
@@ -132,6 +158,8 @@ function installer(tool: ToolSpec): () => Promise<void> {
       return () => installMaven(tool);
     case 'apt':
       return () => installApt(tool, source.package);
+    case 'npm':
+      return () => installNpm(tool, source.package);
   }
 }
 

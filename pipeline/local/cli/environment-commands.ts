@@ -26,7 +26,7 @@ export async function status(): Promise<number> {
       const up = await client.isUp();
       const state = up ? await client.state() : client.lastKnownState();
       const live = state?.live
-        ? `live ${state.live.id} (${state.live.commit.slice(0, 12)}) since ${state.live.since}`
+        ? `live ${state.live.id} (${state.live.commit.slice(0, 12)})${state.live.runtime ? ` on Node ${state.live.runtime}` : ''} since ${state.live.since}`
         : 'nothing live';
       const candidate = state?.candidate ? `; candidate ${state.candidate.id} at ${state.candidateShare}%` : '';
       const crashes = state?.crashes.length

@@ -1,5 +1,6 @@
 import { environmentNames, status, stop } from './environment-commands';
 import { installHook, removeHook } from './git-hook';
+import { quietToolingNodeWarning } from './tooling-node';
 import { runMain, parseCommandLine } from '../../kit/cli';
 import { parseDurationMs } from '../../kit/durations';
 import { workspace } from '../../kit/workspace';
@@ -105,6 +106,7 @@ function markFailed(values: Values): number {
 }
 
 async function main(): Promise<number> {
+  quietToolingNodeWarning();
   // `npx projen pipeline -- --approve …` hands over the `--` too: it separates projen's options, not ours.
   const { values, positionals } = parseCommandLine(process.argv.slice(2), OPTIONS);
   const [command = 'run', ...rest] = positionals;

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { quietToolingNodeWarning } from './tooling-node';
 import { DEFAULT_RELEASE_DIR, readRelease, RELEASE_PARTS } from '../../../service/build/release';
 import { newSigningKeysDocument, parseSigningKeysDocument } from '../../../service/src/auth/signing-keys';
 import { ensureTable } from '../../../service/src/data/create-table';
@@ -68,6 +69,7 @@ function signingKeys(file: string): string {
 }
 
 async function main(): Promise<number> {
+  quietToolingNodeWarning();
   const { environment, port, inMemory, releaseDir } = options();
   if (!(await portIsFree(port))) {
     throw new Error(
@@ -117,7 +119,7 @@ async function main(): Promise<number> {
     await server.start((code, signal) => exited(code, signal));
     const url = server.origin;
     console.log(
-      `B2 ${environment} (${release.commit.slice(0, 12)}${release.dirty ? ', uncommitted changes' : ''}) is at ${url} — ` +
+      `B2 ${environment} (${release.commit.slice(0, 12)}${release.dirty ? ', uncommitted changes' : ''}) on Node ${server.runtime} is at ${url} — ` +
         `API and web front end; DynamoDB Local at ${dynamodb.endpoint}, ` +
         `${inMemory ? 'data in memory' : `data in ${path.relative(process.cwd(), stateDir) || stateDir}`}. Ctrl-C stops both.`,
     );

@@ -23,6 +23,8 @@ export interface ReleaseState {
   readonly dir: string;
   readonly port: number;
   readonly pid?: number;
+  /** The Node version the release runs on (the toolchain's pinned build of the Lambda runtime's major). */
+  readonly runtime?: string;
   readonly since: string;
 }
 
@@ -55,6 +57,7 @@ const HOST_MODULES = [
   'traffic-front.ts',
   'release-metrics.ts',
   '../release/release-process.ts',
+  '../../toolchain/versions.ts',
   '../../../loadtest/profile.ts',
   '../../../service/src/http/client-address.ts',
   '../../../service/src/settings.ts',
@@ -224,7 +227,15 @@ class EnvironmentHost {
   private releaseState(proc: ReleaseProcess | undefined): ReleaseState | undefined {
     if (!proc) return undefined;
     const { id, commit, dir } = proc.release;
-    return { id, commit, dir, port: proc.port, pid: proc.pid, since: this.since.get(id) ?? new Date().toISOString() };
+    return {
+      id,
+      commit,
+      dir,
+      port: proc.port,
+      pid: proc.pid,
+      runtime: proc.runtime,
+      since: this.since.get(id) ?? new Date().toISOString(),
+    };
   }
 
   state(): EnvironmentState {

@@ -3,6 +3,8 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync } f
 import * as path from 'node:path';
 import { RELEASE_PARTS } from '../../../service/build/release';
 import { SETTING } from '../../../service/src/settings';
+import { MissingToolError, probe } from '../../toolchain/probe';
+import { TOOLS } from '../../toolchain/versions';
 import { freePort } from '../environments/free-port';
 
 /** One release folder: what the `bundle` task builds, copied under the run's releases. */
@@ -50,6 +52,19 @@ export function startupCause(output: string): string {
 }
 
 /**
+ * The Node a release runs on: the toolchain's pinned build of the Lambda runtime's major, never
+ * the machine's Node, so a release runs locally on what it runs on in AWS. A missing or other
+ * version fails the start, naming the install command.
+ */
+async function releaseNode(): Promise<{ path: string; version: string }> {
+  const state = await probe('node');
+  if (state.ok && state.path && state.found) return { path: state.path, version: state.found };
+  throw new Error(
+    `releases run on Node ${TOOLS.node.version}, the Lambda runtime's major, not on this machine's ${process.version}: ${new MissingToolError(state).message.replace('tools:install`', 'tools:install node`')}`,
+  );
+}
+
+/**
  * A release's plain-Node server running on a loopback port: the traffic front's upstream in the
  * local engine, the server of `npx projen serve`, and the environments of the gate tests.
  */
@@ -60,6 +75,8 @@ export class ReleaseProcess {
   /** Where this start's output begins in a log that earlier starts appended to. */
   private logStart = 0;
   port = 0;
+  /** The Node version the release runs on, once started: the toolchain's pinned build of the Lambda runtime's major. */
+  runtime?: string;
 
   constructor(private readonly props: ReleaseProcessProps) {
     this.release = props.release;
@@ -81,6 +98,7 @@ export class ReleaseProcess {
   async start(onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => {}): Promise<void> {
     const entry = path.join(this.props.release.dir, RELEASE_PARTS.server);
     if (!existsSync(entry)) throw new Error(`release ${this.release.id} has no server bundle at ${entry}`);
+    const node = await releaseNode();
     this.port = this.props.port ?? (await freePort());
     let log: number | undefined;
     if (this.props.logFile) {
@@ -88,7 +106,8 @@ export class ReleaseProcess {
       log = openSync(this.props.logFile, 'a');
       this.logStart = fstatSync(log).size;
     }
-    this.child = spawn(process.execPath, [entry], {
+    this.runtime = node.version;
+    this.child = spawn(node.path, [entry], {
       env: {
         ...process.env,
         ...this.props.settings,

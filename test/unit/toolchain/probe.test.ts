@@ -52,6 +52,17 @@ describe('probing a pinned tool', () => {
     await expect(requireTool('gitleaks')).rejects.toThrow('gitleaks is not installed: run `npx projen tools:install`');
   });
 
+  it("finds the local releases' Node in its own folder, by the version it prints", async () => {
+    const { probe } = await probeModule(toolsDir);
+    const { TOOLS } = await import('../../../pipeline/toolchain/versions');
+    const bin = path.join(toolsDir, 'node', 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, 'node'), `#!/bin/sh\necho "v${TOOLS.node.version}"\n`, { mode: 0o755 });
+    expect(await probe('node')).toMatchObject({ ok: true, found: TOOLS.node.version, path: path.join(bin, 'node') });
+    writeFileSync(path.join(bin, 'node'), '#!/bin/sh\necho "v20.19.0"\n', { mode: 0o755 });
+    expect(await probe('node')).toMatchObject({ ok: false, found: '20.19.0' });
+  });
+
   it('does not count DynamoDB Local as installed without its native sqlite4java library', async () => {
     const { probe, dynamodbLocalLibDir } = await probeModule(toolsDir);
     const { TOOLS } = await import('../../../pipeline/toolchain/versions');
