@@ -28,7 +28,7 @@ import { BaselinePromotionStep, BaselineStore, MeasuredLoad } from './baseline-s
 import { PIPELINE_ASSEMBLY_DIR, PipelineConfig, pipelineConfigProblems } from './config';
 import { GateInputSources, GateReportGroups, GateStep, RuntimeVersions, ToolVersions } from './gate-step';
 import { acknowledgeGeneratedPermissions } from './generated-permissions';
-import { PINNED_TOOLS, ToolName } from '../toolchain/versions';
+import { PINNED_TOOLS, SERVICE_NODE_MAJOR, ToolName } from '../toolchain/versions';
 
 /**
  * The cdk-assets CLI the asset publishing steps install. CDK Pipelines would install `latest`;
@@ -36,8 +36,16 @@ import { PINNED_TOOLS, ToolName } from '../toolchain/versions';
  */
 export const CDK_ASSETS_VERSION = '4.7.3';
 
-/** CodeBuild's standard 7.0 image offers these; Node matches the project's own Node 20. */
-export const DEFAULT_RUNTIME_VERSIONS: RuntimeVersions = { nodejs: '20', python: '3.12', java: 'corretto17' };
+/**
+ * CodeBuild's standard 7.0 image offers these (its `runtimes.yml` lists nodejs 24, 22, 20 and 18):
+ * Node is the service's pinned major, the Lambda runtime's, so the steps build and test the release
+ * on the Node it runs on.
+ */
+export const DEFAULT_RUNTIME_VERSIONS: RuntimeVersions = {
+  nodejs: String(SERVICE_NODE_MAJOR),
+  python: '3.12',
+  java: 'corretto17',
+};
 
 /** `pre-deploy` → `PreDeploy`, `load-current` → `LoadCurrent`. */
 function pascalCase(name: string): string {
@@ -160,7 +168,7 @@ export class PipelineStack extends Stack {
       codeBuildDefaults: {
         // Pinned rather than CDK's default, which moves with aws-cdk-lib upgrades.
         buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0 },
-        // The project needs Node 20 (Vite, tsx): selected, not left to the image's default.
+        // The service's Node major, selected rather than left to the image's default.
         partialBuildSpec: codebuild.BuildSpec.fromObject({
           phases: { install: { 'runtime-versions': { nodejs: this.runtimeVersions.nodejs } } },
         }),

@@ -163,8 +163,9 @@ export const GATES: Record<GateName, Gate> = {
     task: 'test:unit',
     title: 'unit tests with coverage, CDK assertions and cdk-nag',
     phase: 'pre-deploy',
-    // cfn-lint: the unit tier lints the synthesized pipeline stack.
-    tools: ['dynamodb-local', 'cfn-lint'],
+    // cfn-lint: the unit tier lints the synthesized pipeline stack; node: it starts a release on
+    // the pinned Node of the Lambda runtime's major.
+    tools: ['dynamodb-local', 'cfn-lint', 'node'],
     reports: [{ format: 'junit', path: 'unit/junit.xml' }],
     inputs: CHECKOUT_INPUTS,
     timeoutMinutes: GATE_TIMEOUT_MINUTES,

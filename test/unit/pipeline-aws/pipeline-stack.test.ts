@@ -117,14 +117,14 @@ describe('the pipeline stack', () => {
     expect(source.Configuration?.DetectChanges ?? true).toBe(true);
   });
 
-  it('runs every CodeBuild project on the pinned image with the project’s Node', () => {
+  it('runs every CodeBuild project on the pinned image with Node 24, the Lambda runtime’s major', () => {
     const projects = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CodeBuild::Project');
     expect(projects.length).toBeGreaterThan(12);
     for (const stage of pipelineOf(template).Stages) {
       for (const action of codeBuildActions(stage)) {
         const { buildSpec, properties } = projectOf(template, action);
         expect(properties.Environment).toMatchObject({ Image: 'aws/codebuild/standard:7.0' });
-        expect(buildSpec.phases?.install).toMatchObject({ 'runtime-versions': { nodejs: '20' } });
+        expect(buildSpec.phases?.install).toMatchObject({ 'runtime-versions': { nodejs: '24' } });
       }
     }
   });
@@ -482,6 +482,13 @@ describe('a gate step', () => {
       B2_REPORTS_DIR: 'reports',
       [toolVersionVariable('semgrep')]: PINNED_TOOLS.semgrep.version,
     });
+  });
+
+  it('installs the pinned Node of the Lambda runtime’s major for the unit gate, which starts a release on it', () => {
+    const unit = stepFor({}, GATES.unit);
+    expect(unit.env[toolVersionVariable('node')]).toBe(PINNED_TOOLS.node.version);
+    expect(PINNED_TOOLS.node.version).toMatch(/^24\./);
+    expect(unit.installCommands).toContain('npx projen tools:install dynamodb-local cfn-lint node');
   });
 
   it('installs and requires the tool version it is given instead', () => {
