@@ -1,5 +1,6 @@
 import { javascript, typescript } from 'projen';
 import { TypeScriptModuleResolution } from 'projen/lib/javascript';
+import { SERVICE_NODE_VERSION } from './pipeline/toolchain/versions';
 import { CdkApp } from './projenrc/cdk';
 import { CodeQuality } from './projenrc/code-quality';
 import { ALLOWED_INSTALL_SCRIPTS, DEPENDENCIES, DEV_DEPENDENCIES, NODE_VERSION } from './projenrc/dependencies';
@@ -84,7 +85,8 @@ new SecurityGates(project, { sastTargets: [...RUNTIME_FOLDERS, ...DEV_FOLDERS] }
 new LocalPipeline(project, { installTools: toolchain.installTask });
 new AwsPipeline(project);
 new PullRequestChecks(project, {
-  nodeVersion: NODE_VERSION,
+  // The jobs run on the service's Node; .ci/run keeps the tooling's floor (NODE_VERSION) covered.
+  nodeVersion: SERVICE_NODE_VERSION,
   driftTask: drift.checkTask,
   toolsInstallTask: toolchain.installTask,
 });

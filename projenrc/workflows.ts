@@ -15,20 +15,21 @@ import {
 
 /**
  * Every action pinned to a full commit SHA: a tag can be moved to other code, a commit cannot.
- * The comment names the release the commit is.
+ * The comment names the release the commit is; each release's `action.yml` runs on `node24`, the
+ * Actions runtime GitHub's runners run by default (the Node 20 runtime is no longer).
  */
 export const ACTIONS = {
-  checkout: 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683', // v4.2.2
-  setupNode: 'actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020', // v4.4.0
-  uploadArtifact: 'actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02', // v4.6.2
-  uploadSarif: 'github/codeql-action/upload-sarif@5d4e8d1aca955e8d8589aabd499c5cae939e33c7', // v4.31.9
+  checkout: 'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1', // v7.0.1
+  setupNode: 'actions/setup-node@820762786026740c76f36085b0efc47a31fe5020', // v7.0.0
+  uploadArtifact: 'actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f', // v7.0.0
+  uploadSarif: 'github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e', // v4.36.2
 } as const;
 
 /** A fixed runner image, so that a check does not change under the project when GitHub moves `latest`. */
 const RUNNER = ['ubuntu-24.04'];
 
 export interface PullRequestChecksProps {
-  /** The Node version the jobs run, the project's own. */
+  /** The Node version the jobs run: the service's pinned Node, the Lambda runtime's major. */
   readonly nodeVersion: string;
   /** The generated-file drift check. */
   readonly driftTask: Task;
