@@ -54,7 +54,15 @@ export type RolloutOutcome = DeploymentRecord & {
   readonly previousReleaseId?: string;
   /** The canary judge's verdict, when the new release stood beside a previous one. */
   readonly judgement?: CanaryJudgement;
+  /** Each change of the new release's share of traffic, in order: the run page draws them. */
+  readonly shifts?: readonly ShareChange[];
 };
+
+export interface ShareChange {
+  readonly at: string;
+  /** The new release's share of new requests from then on, in percent. */
+  readonly share: number;
+}
 
 /** Waits `ms`, or less when the signal aborts. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -158,6 +166,10 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
   // the bake only watches it.
   const shifted = shiftSteps(props.shift, props.minuteMs);
   const steps = previousReleaseId ? shifted : shifted.slice(-1);
+  const shifts: ShareChange[] = [];
+  const recordShare = (share: number, at = Date.now()): void => {
+    if (shifts[shifts.length - 1]?.share !== share) shifts.push({ at: new Date(at).toISOString(), share });
+  };
   const finish = (outcome: RolloutOutcome['outcome'], extra: Partial<RolloutOutcome> = {}): RolloutOutcome => ({
     environment: environment.environment,
     releaseId: release.id,
@@ -165,6 +177,7 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     finishedAt: new Date().toISOString(),
     outcome,
     previousReleaseId,
+    ...(shifts.length ? { shifts } : {}),
     ...extra,
   });
 
@@ -173,6 +186,7 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
   let share: number;
   try {
     share = (await environment.deploy(release, steps[0].share)).candidateShare;
+    recordShare(share);
   } catch (err) {
     return finish('failed', { reason: `the release did not start: ${(err as Error).message}` });
   }
@@ -207,7 +221,10 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     const state = await environment.shift(to).catch((err: Error) => {
       if (!stopGates.signal.aborted) throw err;
     });
-    if (state) share = state.candidateShare;
+    if (state) {
+      share = state.candidateShare;
+      recordShare(share);
+    }
   };
   for (const [i, step] of steps.slice(0, -1).entries()) {
     if (stopGates.signal.aborted) break;
@@ -270,12 +287,14 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     const state = await environment.state();
     // A previous release that crashed meanwhile handed the environment to the new one already.
     if (state.candidate?.id === release.id) await environment.promote();
+    recordShare(100);
     return finish('promoted', { judgement });
   }
 
   const rolledBack = await failure.rolledBack;
   const { detectedAt } = failure;
   const restoredAt = detectedAt + rolledBack.trafficRestoredMs;
+  recordShare(0, restoredAt);
   // What the bad release's users saw: from its first request (and its first fault) to traffic back.
   const firsts = await environment.samples(release.id, restoredAt).catch(() => undefined);
   // Everything the environment served, on either release, from the first fault until traffic was back.

@@ -41,6 +41,11 @@ export interface SideNumbers {
   readonly errors: number;
   readonly p50Ms: number;
   readonly p95Ms: number;
+  /** The rest of the distribution the run page draws (absent in runs recorded before it). */
+  readonly minMs?: number;
+  readonly p25Ms?: number;
+  readonly p75Ms?: number;
+  readonly maxMs?: number;
 }
 
 /** The judgement of one endpoint: the outcome, the numbers it rests on, and why, in a phrase. */
@@ -73,6 +78,10 @@ function numbers(samples: EndpointSamples | undefined): SideNumbers {
     errors: samples?.errors ?? 0,
     p50Ms: sorted.length ? median(sorted) : 0,
     p95Ms: percentile(sorted, 95),
+    minMs: sorted[0] ?? 0,
+    p25Ms: percentile(sorted, 25),
+    p75Ms: percentile(sorted, 75),
+    maxMs: sorted[sorted.length - 1] ?? 0,
   };
 }
 

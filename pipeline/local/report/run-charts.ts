@@ -7,6 +7,21 @@ import type { RunSummary } from '../run/run-record';
  * how each endpoint's p95 moved over the releases, and each canary beside the release before it.
  */
 
+/** Good green, bad red, waiting amber, as the page's badges. */
+const STATUS_COLOURS: Record<string, string> = {
+  passed: '#1a7f37',
+  promoted: '#1a7f37',
+  approved: '#1a7f37',
+  failed: '#cf222e',
+  'rolled-back': '#cf222e',
+  unavailable: '#cf222e',
+  rejected: '#cf222e',
+  error: '#cf222e',
+  waived: '#9a6700',
+  'awaiting-approval': '#9a6700',
+  running: '#9a6700',
+};
+
 const seconds = (from: string, to: number): number => Math.round((to - Date.parse(from)) / 100) / 10;
 
 /**
@@ -14,51 +29,84 @@ const seconds = (from: string, to: number): number => Math.round((to - Date.pars
  * and where the time went.
  */
 export function runTimeline(run: RunSummary): Chart | undefined {
-  const bars = [
-    ...run.steps
-      .filter((s) => s.status !== 'skipped')
-      .map((s) => ({
-        row: s.id,
-        kind: s.kind,
-        status: s.status,
-        start: seconds(run.startedAt, Date.parse(s.startedAt)),
-        end: seconds(run.startedAt, Date.parse(s.startedAt) + s.durationMs),
-      })),
-    ...run.deployments.map((d) => ({
-      row: `${d.environment}/traffic: ${d.releaseId.slice(0, 12)}`,
-      kind: 'traffic',
+  type Bar = { row: string; status: string; start: number; end: number; share?: string };
+  const steps: Bar[] = run.steps
+    .filter((s) => s.status !== 'skipped')
+    .map((s) => ({
+      row: s.id,
+      status: s.status,
+      start: seconds(run.startedAt, Date.parse(s.startedAt)),
+      end: seconds(run.startedAt, Date.parse(s.startedAt) + s.durationMs),
+    }));
+  // A deployment is one row: a segment per share of traffic the new release had, when recorded.
+  const traffic: Bar[] = run.deployments.flatMap((d) => {
+    const row = `${d.environment}/traffic: ${d.releaseId.slice(0, 12)}`;
+    const finished = Date.parse(d.finishedAt);
+    const shifts = d.shifts ?? [];
+    if (shifts.length === 0) {
+      return [
+        {
+          row,
+          status: d.outcome,
+          start: seconds(run.startedAt, Date.parse(d.startedAt)),
+          end: seconds(run.startedAt, finished),
+        },
+      ];
+    }
+    return shifts.map((shift, i) => ({
+      row,
       status: d.outcome,
-      start: seconds(run.startedAt, Date.parse(d.startedAt)),
-      end: seconds(run.startedAt, Date.parse(d.finishedAt)),
-    })),
-  ].sort((a, b) => a.start - b.start || a.row.localeCompare(b.row));
+      start: seconds(run.startedAt, Date.parse(shift.at)),
+      end: seconds(
+        run.startedAt,
+        i + 1 < shifts.length ? Date.parse(shifts[i + 1].at) : Math.max(finished, Date.parse(shift.at)),
+      ),
+      share: `${shift.share}%`,
+    }));
+  });
+  const bars = [...steps, ...traffic].sort((a, b) => a.start - b.start || a.row.localeCompare(b.row));
   if (bars.length === 0) return undefined;
-  const longest = [...bars].sort((a, b) => b.end - b.start - (a.end - a.start))[0];
+  const longest = [...steps, ...traffic].sort((a, b) => b.end - b.start - (a.end - a.start))[0];
+  const statuses = [...new Set(bars.map((b) => b.status))];
+  const y = { field: 'row', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 260 } };
   return {
     title: 'Where the time went',
     description:
-      `Each step of the run as a bar from its start to its end, in seconds since the run started (${bars.length} bars); ` +
-      `bars that overlap ran in parallel. The longest was ${longest.row} (${(longest.end - longest.start).toFixed(1)} s).`,
+      `Each step of the run as a bar from its start to its end, in seconds since the run started (${steps.length} steps); ` +
+      `bars that overlap ran in parallel. Each deployment's row shows the new release's share of traffic as it moved. ` +
+      `The longest bar was ${longest.row} (${(longest.end - longest.start).toFixed(1)} s).`,
     spec: {
       width: 640,
-      height: { step: 14 },
+      height: { step: 16 },
       data: { values: bars },
-      mark: { type: 'bar', cornerRadius: 2 },
-      encoding: {
-        y: { field: 'row', type: 'nominal', title: null, sort: null, axis: { labelLimit: 260 } },
-        x: { field: 'start', type: 'quantitative', title: 'seconds since the run started' },
-        x2: { field: 'end' },
-        color: {
-          field: 'status',
-          type: 'nominal',
-          title: 'result',
-          scale: {
-            domain: ['passed', 'promoted', 'approved', 'failed', 'rolled-back', 'unavailable', 'rejected', 'waived'],
-            range: ['#1a7f37', '#1a7f37', '#1a7f37', '#cf222e', '#cf222e', '#cf222e', '#cf222e', '#9a6700'],
+      layer: [
+        {
+          mark: { type: 'bar', cornerRadius: 2, stroke: 'white', strokeWidth: 1 },
+          encoding: {
+            y,
+            x: { field: 'start', type: 'quantitative', title: 'seconds since the run started' },
+            x2: { field: 'end' },
+            color: {
+              field: 'status',
+              type: 'nominal',
+              title: 'result',
+              scale: { domain: statuses, range: statuses.map((status) => STATUS_COLOURS[status] ?? '#6e7781') },
+            },
+            tooltip: [
+              { field: 'row', title: 'step' },
+              { field: 'status' },
+              { field: 'start' },
+              { field: 'end' },
+              { field: 'share', title: 'new release share' },
+            ],
           },
         },
-        tooltip: [{ field: 'row', title: 'step' }, { field: 'status' }, { field: 'start' }, { field: 'end' }],
-      },
+        {
+          transform: [{ filter: 'datum.share != null' }],
+          mark: { type: 'text', align: 'left', dx: 2, fontSize: 9, color: 'white' },
+          encoding: { y, x: { field: 'start', type: 'quantitative' }, text: { field: 'share' } },
+        },
+      ],
     },
   };
 }
@@ -117,54 +165,81 @@ export function endpointTrend(points: readonly TrendPoint[], scenario: string): 
   };
 }
 
-/** A canary beside the release before it, per endpoint: p50 and p95 of each side, with the verdict. */
+/**
+ * A canary beside the release before it, per endpoint: each side's latency distribution over the
+ * same seconds (whisker min to max, box p25 to p75, the median as a white tick, p95 as a dot),
+ * with the verdict in the title.
+ */
 export function canaryBeside(deployment: RunSummary['deployments'][number]): Chart | undefined {
   const judgement = deployment.judgement;
   if (!judgement || judgement.endpoints.length === 0) return undefined;
   const values = judgement.endpoints.flatMap((e) =>
-    (['canary', 'previous'] as const).flatMap((side) =>
-      (['p50', 'p95'] as const).map((percentile) => ({
+    (['canary', 'previous'] as const).map((side) => {
+      const n = e[side];
+      return {
         endpoint: e.endpoint,
         side: side === 'canary' ? 'new release' : 'previous release',
-        percentile,
-        ms: e[side][`${percentile}Ms`],
-        requests: e[side].requests,
+        min: n.minMs ?? n.p50Ms,
+        p25: n.p25Ms ?? n.p50Ms,
+        p50: n.p50Ms,
+        p75: n.p75Ms ?? n.p50Ms,
+        p95: n.p95Ms,
+        max: n.maxMs ?? n.p95Ms,
+        requests: n.requests,
         outcome: e.outcome,
-      })),
-    ),
+      };
+    }),
   );
+  const side = {
+    field: 'side',
+    type: 'nominal' as const,
+    title: null,
+    scale: { domain: ['previous release', 'new release'], range: ['#8c959f', '#2563eb'] },
+  };
+  const x = { field: 'endpoint', type: 'nominal' as const, title: null, axis: { labelAngle: 0 } };
+  const xOffset = { field: 'side', type: 'nominal' as const, sort: ['previous release', 'new release'] };
+  const tooltip = [
+    { field: 'endpoint' },
+    { field: 'side' },
+    { field: 'p50', title: 'p50 (ms)' },
+    { field: 'p95', title: 'p95 (ms)' },
+    { field: 'requests' },
+    { field: 'outcome' },
+  ];
   return {
     title: `${deployment.environment}: the new release beside the previous one — ${judgement.outcome}`,
     description:
-      `p50 and p95 of each endpoint on the new release and on the previous release over the same seconds. ` +
+      `Each endpoint's latency on the new release and on the previous release over the same seconds: ` +
+      `whiskers from the fastest to the slowest request, the box from p25 to p75, a white tick at the median and a dot at p95. ` +
       `The judge's verdict: ${judgement.outcome}. ${judgement.summary}`,
     spec: {
+      width: 560,
+      height: 220,
       data: { values },
-      facet: { column: { field: 'percentile', type: 'nominal', title: null } },
-      spec: {
-        width: 300,
-        height: 180,
-        mark: 'bar',
-        encoding: {
-          x: { field: 'endpoint', type: 'nominal', title: null, axis: { labelAngle: 0 } },
-          xOffset: { field: 'side', type: 'nominal' },
-          y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
-          color: {
-            field: 'side',
-            type: 'nominal',
-            title: null,
-            scale: { domain: ['previous release', 'new release'], range: ['#8c959f', '#2563eb'] },
+      encoding: { x, xOffset },
+      layer: [
+        {
+          mark: { type: 'rule' },
+          encoding: {
+            y: { field: 'min', type: 'quantitative', title: 'latency (ms)' },
+            y2: { field: 'max' },
+            color: side,
+            tooltip,
           },
-          tooltip: [
-            { field: 'endpoint' },
-            { field: 'side' },
-            { field: 'percentile' },
-            { field: 'ms' },
-            { field: 'requests' },
-            { field: 'outcome' },
-          ],
         },
-      },
+        {
+          mark: { type: 'bar', size: 14 },
+          encoding: { y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' }, color: side, tooltip },
+        },
+        {
+          mark: { type: 'tick', color: 'white', size: 12, thickness: 2 },
+          encoding: { y: { field: 'p50', type: 'quantitative' } },
+        },
+        {
+          mark: { type: 'point', filled: true, size: 30 },
+          encoding: { y: { field: 'p95', type: 'quantitative' }, color: side, tooltip },
+        },
+      ],
     },
   };
 }

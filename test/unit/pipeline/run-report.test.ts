@@ -170,25 +170,53 @@ describe("the run page's pictures", () => {
     const labels = markLabels(await renderSvg(chart));
     expect(labels).toHaveLength(2);
     expect(labels).toContainEqual(
-      expect.stringMatching(/row: staging\/smoke; end: 364;.* status: passed; start: 360$/),
+      expect.stringMatching(/row: staging\/smoke; end: 364;.* status: passed; start: 360;/),
     );
     expect(labels).toContainEqual(
-      expect.stringMatching(/row: prod\/traffic: r1; end: 480;.* status: rolled-back; start: 420$/),
+      expect.stringMatching(/row: prod\/traffic: r1; end: 480;.* status: rolled-back; start: 420;/),
     );
-    expect(chart.description).toContain('The longest was prod/traffic: r1 (60.0 s)');
+    expect(chart.description).toContain('The longest bar was prod/traffic: r1 (60.0 s)');
   });
 
-  it('draws the canary beside the previous release per endpoint, with the verdict in the title', async () => {
-    const chart = canaryBeside(run.deployments[0]) as Chart;
+  it('splits a deployment’s row by the share of traffic the new release had, as it moved', async () => {
+    const shifts = [
+      { at: '2025-01-01T00:08:00Z', share: 10 },
+      { at: '2025-01-01T00:08:20Z', share: 100 },
+      { at: '2025-01-01T00:08:30Z', share: 0 },
+    ];
+    const chart = runTimeline({ ...run, deployments: [{ ...run.deployments[0], shifts }] }) as Chart;
+    const segments = markLabels(await renderSvg(chart)).filter((l) => l.includes('row: prod/traffic'));
+    expect(segments.map((l) => /start: (\d+); new release share: (\d+%)/.exec(l)?.slice(1))).toEqual([
+      ['420', '10%'],
+      ['440', '100%'],
+      ['450', '0%'],
+    ]);
+  });
+
+  it('draws each side’s latency distribution per endpoint beside the other, with the verdict in the title', async () => {
+    const deployment = run.deployments[0];
+    const judgement = deployment.judgement!;
+    const withDistribution = {
+      ...deployment,
+      judgement: {
+        ...judgement,
+        endpoints: judgement.endpoints.map((e) => ({
+          ...e,
+          canary: { ...e.canary, minMs: 40, p25Ms: 55, p75Ms: 70, maxMs: 120 },
+          previous: { ...e.previous, minMs: 8, p25Ms: 10, p75Ms: 15, maxMs: 30 },
+        })),
+      },
+    };
+    const chart = canaryBeside(withDistribution) as Chart;
     expect(chart.title).toContain('fail');
     const labels = markLabels(await renderSvg(chart));
-    expect(labels).toHaveLength(4);
+    // Per side: a whisker, a box and a p95 dot.
+    expect(labels.filter((l) => l.includes('side: new release'))).toHaveLength(3);
+    expect(labels).toContainEqual(expect.stringMatching(/^endpoint: list;.*latency \(ms\): 40;.*side: new release/));
     expect(labels).toContainEqual(
-      expect.stringMatching(/^endpoint: list;.* side: new release; percentile: p50; ms: 62.5;/),
+      expect.stringMatching(/^endpoint: list;.* side: previous release; p50 \(ms\): 12.5; p95 \(ms\): 20;/),
     );
-    expect(labels).toContainEqual(
-      expect.stringMatching(/^endpoint: list;.* side: previous release; percentile: p95; ms: 20;/),
-    );
+    expect(chart.description).toContain('canary judged fail: list slower');
   });
 
   it('draws each endpoint’s p95 over the releases with its reference line, and the slowed one rising', async () => {
