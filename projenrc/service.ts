@@ -1,5 +1,6 @@
-import { Component, javascript, Task } from 'projen';
+import { Component, Task } from 'projen';
 import { TypeScriptProject } from 'projen/lib/typescript';
+import { CodeQuality } from './code-quality';
 import { WebFrontEnd } from './web';
 
 export interface ServiceReleaseProps {
@@ -40,7 +41,6 @@ export class ServiceRelease extends Component {
     this.serveTask.exec('tsx pipeline/local/cli/serve.ts', { receiveArgs: true });
 
     // The build script is a development tool: it may use esbuild and the pipeline's kit.
-    const eslint = javascript.Eslint.of(project);
-    eslint?.allowDevDeps('**/service/build/**');
+    CodeQuality.of(project)?.eslintConfig.allowDevDeps('**/service/build/**');
   }
 }

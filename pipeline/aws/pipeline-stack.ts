@@ -6,6 +6,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CodePipeline, CodePipelineSource, ManualApprovalStep, ShellStep, Step } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
+import { BaselinePromotionStep, BaselineStore, MeasuredLoad } from './baseline-store';
+import { PIPELINE_ASSEMBLY_DIR, PipelineConfig, pipelineConfigProblems } from './config';
+import { GateInputSources, GateReportGroups, GateStep, RuntimeVersions, ToolVersions } from './gate-step';
+import { acknowledgeGeneratedPermissions } from './generated-permissions';
 import { ReleaseAssets, ServiceStage } from '../../stages/service-stage';
 import {
   ApprovalStep,
@@ -24,10 +28,6 @@ import {
   REPORTS_FOLDER,
   runTaskCommand,
 } from '../model';
-import { BaselinePromotionStep, BaselineStore, MeasuredLoad } from './baseline-store';
-import { PIPELINE_ASSEMBLY_DIR, PipelineConfig, pipelineConfigProblems } from './config';
-import { GateInputSources, GateReportGroups, GateStep, RuntimeVersions, ToolVersions } from './gate-step';
-import { acknowledgeGeneratedPermissions } from './generated-permissions';
 import { PINNED_TOOLS, SERVICE_NODE_MAJOR, ToolName } from '../toolchain/versions';
 
 /**

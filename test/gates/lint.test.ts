@@ -124,7 +124,7 @@ describe('the lint gate', () => {
 
     it("fails when the pipeline model imports an engine or a stage, with the model layer's message", () => {
       const layer = findingsFor(result.stdout, 'pipeline/model/planted-engine-import.ts').filter((line) =>
-        line.includes('import/no-restricted-paths'),
+        line.includes('import-x/no-restricted-paths'),
       );
       expect(layer).toHaveLength(2);
       expect(layer[0]).toContain('"../local/planted-engine"');
@@ -141,7 +141,7 @@ describe('the lint gate', () => {
 
     it('fails on two files that import each other, naming the cycle rule', () => {
       for (const file of ['pipeline/kit/planted-a.ts', 'pipeline/kit/planted-b.ts']) {
-        expect(findings(file)).toMatch(/Dependency cycle detected.*import\/no-cycle/);
+        expect(findings(file)).toMatch(/Dependency cycle detected.*import-x\/no-cycle/);
       }
     });
 
@@ -158,7 +158,7 @@ describe('the lint gate', () => {
 
     it('fails when the Lambda code imports from the pipeline', () => {
       expect(findings('service/src/planted.ts')).toContain('"../../pipeline/model"');
-      expect(findings('service/src/planted.ts')).toMatch(/Lambda runtime code.*import\/no-restricted-paths/);
+      expect(findings('service/src/planted.ts')).toMatch(/Lambda runtime code.*import-x\/no-restricted-paths/);
     });
   });
 });
@@ -177,7 +177,6 @@ describe("the lint gate's security rules", () => {
     const run = spawnSync('npx', ['eslint', '--format', 'json', ...enable, 'security/corpus'], {
       cwd: PROJECT_ROOT,
       encoding: 'utf8',
-      env: { ...process.env, ESLINT_USE_FLAT_CONFIG: 'false' },
       maxBuffer: 64 * 1024 * 1024,
     });
     const reported = (JSON.parse(run.stdout) as EslintFile[])

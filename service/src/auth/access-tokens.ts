@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { ApiError } from '../errors';
 import { SIGNING_ALGORITHM, SigningKeyRing } from './signing-keys';
+import { ApiError } from '../errors';
 
 /** RFC 9068's type for access tokens: a refresh token or an ID token cannot pass for one. */
 const TOKEN_TYPE = 'at+jwt';

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { AccessTokens, Principal } from './access-tokens';
+import { MAX_PASSWORD_LENGTH, newPassword } from './password-policy';
+import { decoyHash, hashPassword, verifyPassword } from './passwords';
+import { familyOf, RefreshTokens } from './refresh-tokens';
+import { Users } from './users';
 import type { RateLimits } from '../config';
 import { ApiError } from '../errors';
 import type { AppEnv, ClientAddress } from '../http/app-env';
 import { jsonBody } from '../http/json-body';
 import { RateLimiter } from '../http/rate-limiter';
 import { countEvent, logger } from '../observability';
-import { AccessTokens, Principal } from './access-tokens';
-import { MAX_PASSWORD_LENGTH, newPassword } from './password-policy';
-import { decoyHash, hashPassword, verifyPassword } from './passwords';
-import { familyOf, RefreshTokens } from './refresh-tokens';
-import { Users } from './users';
 
 export interface AuthRoutesProps {
   readonly users: Users;

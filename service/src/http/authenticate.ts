@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
-import type { AccessTokens } from '../auth/access-tokens';
-import { ApiError } from '../errors';
 import type { AppEnv } from './app-env';
 import type { RateLimiter } from './rate-limiter';
+import type { AccessTokens } from '../auth/access-tokens';
+import { ApiError } from '../errors';
 
 export interface AuthenticateProps {
   readonly accessTokens: AccessTokens;

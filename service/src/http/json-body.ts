@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { ApiError } from '../errors';
 import type { AppEnv } from './app-env';
 import { parseInput } from './validation';
+import { ApiError } from '../errors';
 
 /** The largest request body the API reads: far above any valid request, far below a memory problem. */
 export const MAX_BODY_BYTES = 16 * 1024;

@@ -10,10 +10,10 @@ import {
   TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { CategoryCount, Memory, MemoryChange, NewMemory } from './memory';
 import { keys } from '../data/keys';
 import { ApiError } from '../errors';
 import { newMemoryId } from '../ids';
-import { CategoryCount, Memory, MemoryChange, NewMemory } from './memory';
 
 export interface ListOptions {
   readonly category?: string;

@@ -1,8 +1,8 @@
 import { Hono, MiddlewareHandler } from 'hono';
-import { ApiError, notFound } from '../errors';
 import { Cursors } from './cursors';
 import { listQuerySchema, memoryChangeSchema, newMemorySchema } from './memory';
 import { MemoryRepository } from './repository';
+import { ApiError, notFound } from '../errors';
 import type { AppEnv } from '../http/app-env';
 import { jsonBody, validQuery } from '../http/json-body';
 import { isMemoryId } from '../ids';
