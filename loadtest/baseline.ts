@@ -24,6 +24,7 @@ import {
   readSummary,
   unfitAsBaseline,
 } from './summary';
+import { recordPromotion } from './trend';
 import { runMain } from '../pipeline/kit/cli';
 
 /**
@@ -117,6 +118,7 @@ export async function promoteBaselineTo(
 ): Promise<Promoted> {
   const baseline = promoted(summaryPath, options);
   const written = await writeStored(location, baselineName(baseline.scenario), baselineText(baseline), 'the baseline');
+  await recordPromotion(location, baseline);
   const reference = await setReferenceIfNone(location, baseline, summaryPath);
   return { baseline: written, ...(reference ? { reference } : {}) };
 }

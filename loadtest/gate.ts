@@ -3,6 +3,7 @@ import { GATE_SCENARIOS, GateScenario, gateScenario, planLoad } from './plan';
 import { referenceOf } from './reference';
 import { describeBaseline, describeEndpoints, describeRun, runLoad } from './run';
 import { loadSettings } from './settings';
+import { trendOf } from './trend';
 import { runMain } from '../pipeline/kit/cli';
 import { reportDir } from '../pipeline/kit/reports';
 
@@ -24,6 +25,7 @@ async function main(): Promise<number> {
   const dir = reportDir(gate);
   const baseline = await baselineOf(settings, plan.scenario, plan.profileVersion);
   const reference = await referenceOf(settings, plan.scenario, plan.profileVersion);
+  const trend = await trendOf(settings, plan.scenario, plan.profileVersion);
   console.log(
     `${gate}: load profile ${plan.profileVersion}, ${plan.multiplier}x the current load = ${plan.targetRate} req/s ` +
       `(${plan.sessionsPerSecond.toFixed(2)} sessions/s over ${plan.users} users) against ${settings.target}, ` +
@@ -37,6 +39,7 @@ async function main(): Promise<number> {
     tolerance: settings.tolerance,
     reference,
     referenceTolerance: settings.referenceTolerance,
+    trend,
   });
   console.log(describeRun(summary));
   console.log(describeEndpoints(summary));

@@ -1,5 +1,6 @@
 import { LoadSummary } from './summary';
 import type { TimeSeries } from './timeseries';
+import type { TrendEntry } from './trend';
 import { Chart } from '../pipeline/kit/charts';
 
 /**
@@ -192,11 +193,72 @@ export function endpointsAgainstBaseline(summary: LoadSummary): Chart | undefine
   };
 }
 
+/**
+ * Each endpoint's p95 in the last promoted releases and in this run, one line per endpoint, with
+ * the reference baseline's p95 of each as a dashed line: whether this release continues a drift.
+ */
+export function trendAcrossReleases(summary: LoadSummary, trend: readonly TrendEntry[]): Chart | undefined {
+  if (trend.length === 0 || !summary.endpoints) return undefined;
+  const label = (entry: TrendEntry, i: number): string =>
+    `${i + 1}. ${entry.release ? entry.release.slice(0, 12) : entry.promotedAt.slice(0, 16)}`;
+  const values = [
+    ...trend.flatMap((entry, i) =>
+      Object.entries(entry.endpoints).map(([endpoint, p95]) => ({ release: label(entry, i), endpoint, p95 })),
+    ),
+    ...Object.entries(summary.endpoints).map(([endpoint, e]) => ({ release: 'this run', endpoint, p95: e.p95 })),
+  ];
+  const reference = Object.entries(summary.reference?.endpoints ?? {}).map(([endpoint, e]) => ({
+    endpoint,
+    p95: e.p95,
+    label: `reference p95 of ${endpoint}`,
+  }));
+  return {
+    title: 'p95 per endpoint over the last promoted releases and this run',
+    description:
+      `Each endpoint's p95 in the ${trend.length} last promoted release${trend.length === 1 ? '' : 's'} of this scenario ` +
+      `and in this run (last)${reference.length ? ', with the reference baseline of each endpoint as a dashed line' : ''}.`,
+    spec: {
+      width: 640,
+      height: 200,
+      layer: [
+        {
+          data: { values },
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'release', type: 'ordinal', title: 'release', sort: null, axis: { labelAngle: -30 } },
+            y: { field: 'p95', type: 'quantitative', title: 'p95 (ms)' },
+            color: { field: 'endpoint', type: 'nominal', title: 'endpoint' },
+            tooltip: [{ field: 'release' }, { field: 'endpoint' }, { field: 'p95' }],
+          },
+        },
+        ...(reference.length
+          ? [
+              {
+                data: { values: reference },
+                mark: { type: 'rule' as const, strokeDash: [4, 4] },
+                encoding: {
+                  y: { field: 'p95', type: 'quantitative' as const },
+                  color: { field: 'endpoint', type: 'nominal' as const },
+                  tooltip: [{ field: 'label' }, { field: 'p95' }],
+                },
+              },
+            ]
+          : []),
+      ],
+    },
+  };
+}
+
 /** The load report's charts, in the order the page shows them; those without data are left out. */
-export function loadReportCharts(summary: LoadSummary, series: TimeSeries | undefined): Chart[] {
+export function loadReportCharts(
+  summary: LoadSummary,
+  series: TimeSeries | undefined,
+  trend: readonly TrendEntry[] = [],
+): Chart[] {
   return [
     series ? latencyOverTime(summary, series) : undefined,
     series ? failuresOverTime(summary, series) : undefined,
     endpointsAgainstBaseline(summary),
+    trendAcrossReleases(summary, trend),
   ].filter((chart): chart is Chart => chart !== undefined);
 }

@@ -10,6 +10,7 @@ import { renderLoadJunit, renderReportHtml } from './report';
 import { loadReportCharts } from './report-charts';
 import { BaselineLookup, LoadSummary } from './summary';
 import { readK6TimeSeries, TimeSeries } from './timeseries';
+import type { TrendEntry } from './trend';
 import { evaluateRun, K6SummaryExport, THRESHOLD_EXIT_CODE, Verdict } from './verdict';
 import { renderFigure } from '../pipeline/kit/charts';
 import { requireTool } from '../pipeline/toolchain/probe';
@@ -70,6 +71,8 @@ export interface LoadRunOptions {
   readonly progress?: boolean;
   /** @default a new pool for this run alone */
   readonly users?: LoadUserPool;
+  /** The scenario's last promotions, oldest first, for the report's trend. @default none */
+  readonly trend?: readonly TrendEntry[];
 }
 
 /**
@@ -190,7 +193,7 @@ export async function runLoad(options: LoadRunOptions): Promise<Verdict> {
       },
     );
     const series = await readK6TimeSeries(path.join(scratch, 'k6-points.json'), BUCKET_SECONDS, plan.warmupSeconds);
-    await writeReports(verdict.summary, series, files, dashboard && existsSync(files.dashboard));
+    await writeReports(verdict.summary, series, options.trend ?? [], files, dashboard && existsSync(files.dashboard));
     return verdict;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -200,13 +203,14 @@ export async function runLoad(options: LoadRunOptions): Promise<Verdict> {
 async function writeReports(
   summary: LoadSummary,
   series: TimeSeries,
+  trend: readonly TrendEntry[],
   files: Record<keyof typeof REPORT_FILES, string>,
   dashboard: boolean,
 ): Promise<void> {
   writeFileSync(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(files.timeseries, `${JSON.stringify(series)}\n`);
   writeFileSync(files.junit, renderLoadJunit(summary));
-  const figures = await Promise.all(loadReportCharts(summary, series).map(renderFigure));
+  const figures = await Promise.all(loadReportCharts(summary, series, trend).map(renderFigure));
   writeFileSync(
     files.report,
     renderReportHtml(
