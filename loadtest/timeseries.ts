@@ -1,6 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import { Endpoint, ENDPOINTS } from './profile';
 
 /**
  * `timeseries.json`: what a load run measured over time, per endpoint, in buckets of a few
@@ -48,8 +49,8 @@ function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /**
- * Buckets k6's per-request samples by endpoint (the session's `endpoint` tag; set-up requests
- * have none and are left out) and by `bucketSeconds`.
+ * Buckets k6's per-request samples by endpoint of the load profile (the session's `endpoint`
+ * tag; the set-up's requests are left out) and by `bucketSeconds` from the first session request.
  */
 export async function readK6TimeSeries(
   file: string,
@@ -65,7 +66,8 @@ export async function readK6TimeSeries(
       if (!line.includes('"Point"')) continue;
       const point = JSON.parse(line) as K6Point;
       const endpoint = point.data?.tags?.endpoint;
-      if (!endpoint || !point.data) continue;
+      // The session's own endpoints only: the users' set-up (register, seed) is not the load.
+      if (!endpoint || !point.data || !ENDPOINTS.includes(endpoint as Endpoint)) continue;
       const at = Date.parse(point.data.time);
       if (point.metric === 'http_req_duration') {
         first = Math.min(first, at);

@@ -28,6 +28,7 @@ describe('the load run over time', () => {
         point('http_req_duration', 2.5, 50, { endpoint: 'login' }),
         point('http_req_duration', 0.5, 5, { endpoint: 'list' }),
         point('http_req_duration', 0.7, 999, { name: 'POST /auth/register' }),
+        point('http_req_duration', -3, 250, { endpoint: 'register', name: 'POST /auth/register' }),
         point('http_reqs', 0.7, 1, { endpoint: 'list' }),
       ].join('\n'),
     );
