@@ -22,6 +22,9 @@ const STATUS_COLOURS: Record<string, string> = {
   running: '#9a6700',
 };
 
+/** A traffic share's segment narrower than this (on a run of minutes) has no room for its label. */
+const MIN_LABELLED_SECONDS = 8;
+
 const seconds = (from: string, to: number): number => Math.round((to - Date.parse(from)) / 100) / 10;
 
 /**
@@ -29,7 +32,7 @@ const seconds = (from: string, to: number): number => Math.round((to - Date.pars
  * and where the time went.
  */
 export function runTimeline(run: RunSummary): Chart | undefined {
-  type Bar = { row: string; status: string; start: number; end: number; share?: string };
+  type Bar = { row: string; status: string; start: number; end: number; share?: string; label?: string };
   const steps: Bar[] = run.steps
     .filter((s) => s.status !== 'skipped')
     .map((s) => ({
@@ -53,16 +56,21 @@ export function runTimeline(run: RunSummary): Chart | undefined {
         },
       ];
     }
-    return shifts.map((shift, i) => ({
-      row,
-      status: d.outcome,
-      start: seconds(run.startedAt, Date.parse(shift.at)),
-      end: seconds(
-        run.startedAt,
-        i + 1 < shifts.length ? Date.parse(shifts[i + 1].at) : Math.max(finished, Date.parse(shift.at)),
-      ),
-      share: `${shift.share}%`,
-    }));
+    return shifts.map((shift, i) => {
+      const start = seconds(run.startedAt, Date.parse(shift.at));
+      const until = i + 1 < shifts.length ? Date.parse(shifts[i + 1].at) : Math.max(finished, Date.parse(shift.at));
+      const end = seconds(run.startedAt, until);
+      // A share is written in its segment only where it fits; the tooltip always has it.
+      const share = `${shift.share}%`;
+      return {
+        row,
+        status: d.outcome,
+        start,
+        end,
+        share,
+        ...(end - start >= MIN_LABELLED_SECONDS ? { label: share } : {}),
+      };
+    });
   });
   const bars = [...steps, ...traffic].sort((a, b) => a.start - b.start || a.row.localeCompare(b.row));
   if (bars.length === 0) return undefined;
@@ -102,9 +110,9 @@ export function runTimeline(run: RunSummary): Chart | undefined {
           },
         },
         {
-          transform: [{ filter: 'datum.share != null' }],
+          transform: [{ filter: 'datum.label != null' }],
           mark: { type: 'text', align: 'left', dx: 2, fontSize: 9, color: 'white' },
-          encoding: { y, x: { field: 'start', type: 'quantitative' }, text: { field: 'share' } },
+          encoding: { y, x: { field: 'start', type: 'quantitative' }, text: { field: 'label' } },
         },
       ],
     },
