@@ -67,6 +67,12 @@ export const DEV_DEPENDENCIES = [
   `@aws-sdk/client-s3@${AWS_SDK_VERSION}`,
   // The AWS SDK's own mock of its clients, for the S3 baseline store's tests (see test/unit/loadtest).
   'aws-sdk-client-mock@4.1.0',
+  // The approval's infrastructure change: the template differ `cdk diff` itself uses (resource
+  // impact, replacements, IAM and security-group widening). 2.187.5 is what the pinned aws-cdk
+  // CLI's toolkit resolves (`^2`) and it knows every resource type of the pinned aws-cdk-lib.
+  '@aws-cdk/cloudformation-diff@2.187.5',
+  // Its peer, and on AWS the evidence step's reader of the templates deployed in each environment.
+  `@aws-sdk/client-cloudformation@${AWS_SDK_VERSION}`,
 ];
 
 /**
