@@ -21,6 +21,10 @@ export const DEPENDENCIES = [
   '@hono/node-server@2.1.9',
   'jose@6.2.18',
   'zod@4.6.7',
+  // The API contract: routes declared once with their zod schemas, validated and written as OpenAPI 3.1.
+  '@hono/zod-openapi@1.6.3',
+  // The API's docs page, served from the web front end's own bundle (no CDN).
+  'swagger-ui-dist@5.35.0',
   `@aws-sdk/client-dynamodb@${AWS_SDK_VERSION}`,
   `@aws-sdk/lib-dynamodb@${AWS_SDK_VERSION}`,
   '@aws-sdk/client-secrets-manager@3.1164.0',
@@ -78,6 +82,7 @@ export const DEV_DEPENDENCIES = [
 /**
  * npm 11 runs a dependency's install script only when allowed. esbuild's checks its native
  * binary; libxmljs2 (an optional XML validator of the SBOM library) would compile native code
- * that the JSON SBOM never uses.
+ * that the JSON SBOM never uses; @scarf/scarf (pulled in by swagger-ui-dist) would report the
+ * install to its vendor.
  */
-export const ALLOWED_INSTALL_SCRIPTS = { esbuild: true, libxmljs2: false };
+export const ALLOWED_INSTALL_SCRIPTS = { esbuild: true, libxmljs2: false, '@scarf/scarf': false };

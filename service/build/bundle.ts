@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { DEFAULT_RELEASE_DIR, ReleaseManifest, writeReleaseManifest } from './release';
+import { DEFAULT_RELEASE_DIR, RELEASE_PARTS, ReleaseManifest, writeReleaseManifest } from './release';
 import { runMain } from '../../pipeline/kit/cli';
 import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
 import { SERVICE_NODE_MAJOR } from '../../pipeline/toolchain/versions';
+import { apiDocument } from '../src/contract/document';
 
 /** Each deployable of the release: its folder under the release, and the module it is built from. */
 export const RELEASE_BUNDLES = {
@@ -83,6 +84,8 @@ export async function bundleRelease(props: BundleProps): Promise<ReleaseManifest
     });
   }
   const manifest: ReleaseManifest = { commit: props.commit, builtAt: new Date().toISOString(), dirty: props.dirty };
+  const version = props.dirty ? `${props.commit}-dirty` : props.commit;
+  writeFileSync(path.join(props.outDir, RELEASE_PARTS.contract), `${JSON.stringify(apiDocument(version), null, 2)}\n`);
   writeReleaseManifest(props.outDir, manifest);
   return manifest;
 }

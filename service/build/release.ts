@@ -25,6 +25,8 @@ export const RELEASE_PARTS = {
   server: path.join('server', 'index.mjs'),
   /** The built web front end. */
   web: 'web',
+  /** The API contract this release serves at `/openapi.json`: what the api-compat gate compares. */
+  contract: 'openapi.json',
   /** The Synthetics canary that walks the smoke path through each environment's API every minute. */
   canary: 'canary',
   /** The CodeDeploy pre-traffic hook that walks the smoke path against a new API version. */

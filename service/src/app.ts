@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { AccessTokens } from './auth/access-tokens';
@@ -8,11 +8,14 @@ import { authRoutes } from './auth/routes';
 import type { SigningKeyRing } from './auth/signing-keys';
 import { Users } from './auth/users';
 import type { ServiceConfig } from './config';
+import { apiDocument, CONTRACT_PATH } from './contract/document';
+import { ROUTES } from './contract/routes';
 import type { AppEnv, ClientAddress } from './http/app-env';
 import { authenticate } from './http/authenticate';
 import { handleError, handleNotFound } from './http/error-handler';
 import { RateLimiter } from './http/rate-limiter';
 import { API_SECURITY_HEADERS } from './http/security-headers';
+import { rejectInvalidInput } from './http/validation';
 import { Cursors } from './memories/cursors';
 import { MemoryRepository } from './memories/repository';
 import { categoryRoutes, memoryRoutes } from './memories/routes';
@@ -29,7 +32,7 @@ export interface AppProps {
 }
 
 /** The paths the API answers; the plain-Node server gives every other path to the web front end. */
-export const API_PATH_PREFIXES = ['/health', '/auth', '/memories', '/categories'] as const;
+export const API_PATH_PREFIXES = ['/health', '/auth', '/memories', '/categories', CONTRACT_PATH] as const;
 
 export function isApiPath(path: string): boolean {
   return API_PATH_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
@@ -42,7 +45,7 @@ const CORS_MAX_AGE_SECONDS = 3600;
  * The B2 API: the same app runs on Lambda (`lambda.ts`), on plain Node (`server.ts`) and
  * in-process in the tests. Everything it needs comes in through `props`.
  */
-export function createApp(props: AppProps): Hono<AppEnv> {
+export function createApp(props: AppProps): OpenAPIHono<AppEnv> {
   const { config, db, keyRing } = props;
   const table = config.tableName;
   const accessTokens = new AccessTokens(keyRing, {
@@ -54,7 +57,7 @@ export function createApp(props: AppProps): Hono<AppEnv> {
   const memories = new MemoryRepository(db, table);
   const signedIn = authenticate({ accessTokens, rateLimiter, requestsPerUser: config.rateLimits.requestsPerUser });
 
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalidInput });
   app.onError(handleError);
   app.notFound(handleNotFound);
   app.use(requestId());
@@ -75,7 +78,12 @@ export function createApp(props: AppProps): Hono<AppEnv> {
     for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) c.header(name, value);
   });
 
-  app.get('/health', (c) => c.json({ status: 'ok', version: config.version, environment: config.environment }));
+  app.openapi(ROUTES.health, (c) =>
+    c.json({ status: 'ok' as const, version: config.version, environment: config.environment }, 200),
+  );
+  // The contract of this release, made once: it depends only on the code and the version.
+  const contract = apiDocument(config.version);
+  app.get(CONTRACT_PATH, (c) => c.json(contract));
   app.route(
     '/auth',
     authRoutes({

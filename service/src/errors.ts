@@ -1,29 +1,40 @@
+import { z } from '@hono/zod-openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** The machine-readable error codes of the API, one per thing a client can act on. */
-export type ErrorCode =
-  | 'invalid_json'
-  | 'invalid_input'
-  | 'invalid_id'
-  | 'invalid_cursor'
-  | 'unsupported_media_type'
-  | 'payload_too_large'
-  | 'missing_token'
-  | 'invalid_token'
-  | 'token_expired'
-  | 'invalid_credentials'
-  | 'invalid_refresh_token'
-  | 'refresh_token_reused'
-  | 'email_taken'
-  | 'not_found'
-  | 'conflict'
-  | 'rate_limited'
-  | 'internal_error';
+export const ERROR_CODES = [
+  'invalid_json',
+  'invalid_input',
+  'invalid_id',
+  'invalid_cursor',
+  'unsupported_media_type',
+  'payload_too_large',
+  'missing_token',
+  'invalid_token',
+  'token_expired',
+  'invalid_credentials',
+  'invalid_refresh_token',
+  'refresh_token_reused',
+  'email_taken',
+  'not_found',
+  'conflict',
+  'rate_limited',
+  'internal_error',
+] as const;
 
-/** The one error shape of the API. */
-export interface ErrorBody {
-  readonly error: { readonly code: ErrorCode; readonly message: string };
-}
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The one error shape of the API, as its contract states it. */
+export const errorBodySchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.enum(ERROR_CODES),
+      message: z.string().openapi({ description: 'what went wrong, in words a person can act on' }),
+    }),
+  })
+  .openapi('Error');
+
+export type ErrorBody = z.output<typeof errorBodySchema>;
 
 /**
  * An expected failure with its status, code and a message safe to show a client (it never

@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { AccessTokens, Principal } from './access-tokens';
-import { MAX_PASSWORD_LENGTH, newPassword } from './password-policy';
 import { decoyHash, hashPassword, verifyPassword } from './passwords';
 import { familyOf, RefreshTokens } from './refresh-tokens';
 import { Users } from './users';
 import type { RateLimits } from '../config';
+import { ROUTES } from '../contract/routes';
 import { ApiError } from '../errors';
 import type { AppEnv, ClientAddress } from '../http/app-env';
-import { jsonBody } from '../http/json-body';
 import { RateLimiter } from '../http/rate-limiter';
+import { rejectInvalidInput } from '../http/validation';
 import { countEvent, logger } from '../observability';
 
 export interface AuthRoutesProps {
@@ -22,29 +21,6 @@ export interface AuthRoutesProps {
   readonly clientAddress: ClientAddress;
 }
 
-/** RFC 5321's limit on a forward path; one spelling per address, so it is compared lower-cased. */
-const email = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(254, 'must be at most 254 characters')
-  .pipe(z.email('must be an email address'));
-
-const registration = z.strictObject({ email, password: newPassword });
-
-/** Login does not restate the password rules: they only matter when a password is chosen. */
-const credentials = z.strictObject({
-  email,
-  password: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`),
-});
-
-const refreshRequest = z.strictObject({
-  refreshToken: z.string().min(1, 'must not be empty').max(256, 'is not a refresh token this API issued'),
-});
-
 /** Where the runtime cannot tell the client (in-process tests), all requests share one window. */
 const UNKNOWN_ADDRESS = 'unknown';
 
@@ -55,7 +31,7 @@ const invalidRefreshToken = (reason: string): ApiError =>
   new ApiError(401, 'invalid_refresh_token', `${reason}: sign in again`);
 
 /** `/auth`: register, login, refresh and logout. Public routes, each with its own rate limit. */
-export function authRoutes(props: AuthRoutesProps): Hono<AppEnv> {
+export function authRoutes(props: AuthRoutesProps): OpenAPIHono<AppEnv> {
   const { users, accessTokens, refreshTokens, rateLimiter, rateLimits } = props;
 
   async function session(principal: Principal, refreshToken: string) {
@@ -68,8 +44,8 @@ export function authRoutes(props: AuthRoutesProps): Hono<AppEnv> {
     };
   }
 
-  return new Hono<AppEnv>()
-    .post('/register', jsonBody(registration), async (c) => {
+  return new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalidInput })
+    .openapi(ROUTES.register, async (c) => {
       await rateLimiter.hit('register', props.clientAddress(c) ?? UNKNOWN_ADDRESS, rateLimits.registerPerAddress);
       const input = c.req.valid('json');
       const created = await users.register(input.email, await hashPassword(input.password));
@@ -79,7 +55,7 @@ export function authRoutes(props: AuthRoutesProps): Hono<AppEnv> {
       logger.info('user registered', { userId: principal.userId });
       return c.json(await session(principal, await refreshTokens.start(principal)), 201);
     })
-    .post('/login', jsonBody(credentials), async (c) => {
+    .openapi(ROUTES.login, async (c) => {
       const input = c.req.valid('json');
       await rateLimiter.hit('login-address', props.clientAddress(c) ?? UNKNOWN_ADDRESS, rateLimits.loginPerAddress);
       await rateLimiter.hit('login', pseudonym(input.email), rateLimits.loginPerEmail);
@@ -92,9 +68,9 @@ export function authRoutes(props: AuthRoutesProps): Hono<AppEnv> {
       }
       const principal: Principal = { userId: known.userId, email: known.email };
       countEvent('LoginSucceeded');
-      return c.json(await session(principal, await refreshTokens.start(principal)));
+      return c.json(await session(principal, await refreshTokens.start(principal)), 200);
     })
-    .post('/refresh', jsonBody(refreshRequest), async (c) => {
+    .openapi(ROUTES.refresh, async (c) => {
       const { refreshToken } = c.req.valid('json');
       const familyId = familyOf(refreshToken);
       if (!familyId) throw invalidRefreshToken('the refresh token is malformed');
@@ -113,10 +89,10 @@ export function authRoutes(props: AuthRoutesProps): Hono<AppEnv> {
           );
         case 'rotated':
           countEvent('TokenRefreshed');
-          return c.json(await session(outcome.principal, outcome.token));
+          return c.json(await session(outcome.principal, outcome.token), 200);
       }
     })
-    .post('/logout', jsonBody(refreshRequest), async (c) => {
+    .openapi(ROUTES.logout, async (c) => {
       const { refreshToken } = c.req.valid('json');
       const familyId = familyOf(refreshToken);
       if (familyId) await rateLimiter.hit('refresh', familyId, rateLimits.refreshPerFamily);

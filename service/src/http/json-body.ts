@@ -1,8 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
 import type { AppEnv } from './app-env';
-import { parseInput } from './validation';
 import { ApiError } from '../errors';
 
 /** The largest request body the API reads: far above any valid request, far below a memory problem. */
@@ -59,29 +57,19 @@ async function readJson(c: Context): Promise<unknown> {
 }
 
 /**
- * Reads the request body as JSON and checks it against a strict schema, in this order:
- * 415 for any other content type, 413 over MAX_BODY_BYTES, 400 `invalid_json` when it does not
- * parse, 400 `invalid_input` for missing, unknown or oversized fields. The handler gets the
- * parsed value from `c.req.valid('json')`.
+ * Reads the request body as JSON before the route's schema sees it, in this order: 415 for any
+ * other content type, 413 over MAX_BODY_BYTES, 400 `invalid_json` when it is not UTF-8 or does
+ * not parse. The body stays cached on the request, so the route's validator reads it from there
+ * (a field missing, unknown or oversized is its 400 `invalid_input`, see `validation.ts`).
  */
-export function jsonBody<T extends z.ZodType>(
-  schema: T,
-): MiddlewareHandler<AppEnv, string, { in: { json: z.input<T> }; out: { json: z.output<T> } }> {
-  return async (c, next) => {
-    const value = await readJson(c);
-    c.req.addValidatedData('json', parseInput(schema, value, 'body') as object);
-    await next();
-  };
-}
+export const readJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await readJson(c);
+  await next();
+};
 
-/** The query string checked against a strict schema (unknown parameters are a 400 too). */
-export function validQuery<T extends z.ZodType>(
-  schema: T,
-): MiddlewareHandler<AppEnv, string, { in: { query: z.input<T> }; out: { query: z.output<T> } }> {
-  return async (c, next) => {
-    const repeated = Object.entries(c.req.queries()).find(([, values]) => values.length > 1);
-    if (repeated) throw new ApiError(400, 'invalid_input', `query: ${repeated[0]} is given more than once`);
-    c.req.addValidatedData('query', parseInput(schema, c.req.query(), 'query') as object);
-    await next();
-  };
-}
+/** A query parameter given twice is refused before the route's schema sees the query. */
+export const singleValuedQuery: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const repeated = Object.entries(c.req.queries()).find(([, values]) => values.length > 1);
+  if (repeated) throw new ApiError(400, 'invalid_input', `query: ${repeated[0]} is given more than once`);
+  await next();
+};

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ApiError } from '../errors';
 
 /** Long enough for a handful of issues; a hostile body with hundreds of keys gets a bounded answer. */
@@ -14,13 +14,20 @@ function describe(error: z.ZodError, where: string): string {
   return more > 0 ? `${issues.join('; ')}; and ${more} more` : issues.join('; ');
 }
 
+/** What a route's validator checked, as the answer names it. */
+const WHERE: Record<string, string> = { json: 'body', query: 'query', param: 'path' };
+
 /**
- * Checks `value` against a strict schema: a missing, unknown, oversized or mistyped field is a
- * 400 `invalid_input` naming the field, never a 500.
- * @param where what `value` is (`body`, `query`), for issues about the value as a whole.
+ * The hook of every route's validators (`OpenAPIHono`'s `defaultHook`): a request whose body,
+ * query or path parameters are off their schema is a 400 `invalid_input` naming each field,
+ * never a 500.
  */
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ApiError(400, 'invalid_input', describe(parsed.error, where));
-  return parsed.data;
-}
+export const rejectInvalidInput = (result: { success: boolean; target: string; error?: unknown }): void => {
+  if (!result.success) {
+    throw new ApiError(
+      400,
+      'invalid_input',
+      describe(result.error as z.ZodError, WHERE[result.target] ?? result.target),
+    );
+  }
+};

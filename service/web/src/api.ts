@@ -4,28 +4,14 @@
  * (with the rotating refresh token) when the API rejects it.
  */
 
-import type { CategoryCount as Category, Memory } from '../../src/memories/memory';
+import type { Session, User } from '../../src/auth/schemas';
+import type { CategoryCount as Category, Memory, MemoryPage } from '../../src/memories/memory';
 
-export interface User {
-  readonly id: string;
-  readonly email: string;
-}
+/** The API's own shapes, from its contract's schemas, so the front end follows the service when they change. */
+export type { Category, Memory, MemoryPage, User };
 
-/** The API's own shapes, so the front end follows the service when they change. */
-export type { Category, Memory };
-
-export interface MemoryPage {
-  readonly items: readonly Memory[];
-  readonly nextCursor?: string;
-}
-
-export interface SignedIn {
-  readonly user: User;
-  readonly accessToken: string;
-  readonly refreshToken: string;
-  readonly tokenType: 'Bearer';
-  readonly expiresIn: number;
-}
+/** What signing in or up answers. */
+export type SignedIn = Session;
 
 export interface MemoryQuery {
   readonly category?: string;

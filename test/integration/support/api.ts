@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Session } from '../../../service/src/auth/schemas';
+import type { Health } from '../../../service/src/contract/routes';
 import type { Memory } from '../../../service/src/memories/memory';
 
 /**
@@ -7,7 +9,7 @@ import type { Memory } from '../../../service/src/memories/memory';
  * app in-process through the same client (`test/harness/service-app.ts`).
  */
 
-export type { Memory };
+export type { Health, Memory, Session };
 
 export const API_URL_SETTING = 'B2_API_URL';
 
@@ -35,12 +37,6 @@ export function apiUrlFromEnvironment(env: NodeJS.ProcessEnv = process.env): str
     throw new Error(`${API_URL_SETTING}=${raw} is not http(s)`);
   }
   return raw.replace(/\/+$/, '');
-}
-
-export interface Health {
-  readonly status: string;
-  readonly version: string;
-  readonly environment: string;
 }
 
 /** Why a request got no answer, in words: refused, timed out, or the network's own cause. */
@@ -85,14 +81,6 @@ export interface CallOptions {
   readonly raw?: string | Uint8Array<ArrayBuffer>;
   readonly token?: string;
   readonly headers?: Record<string, string>;
-}
-
-export interface Session {
-  readonly user: { readonly id: string; readonly email: string };
-  readonly accessToken: string;
-  readonly refreshToken: string;
-  readonly tokenType: string;
-  readonly expiresIn: number;
 }
 
 /** How a request reaches the API: `fetch` over the network, or an app's in-process `request`. */
