@@ -8,7 +8,15 @@ export interface BuildTasks {
   readonly release: string;
   /** Synthesizes the cloud assembly the AWS pipeline deploys: the pipeline stack and its stages. */
   readonly cloudAssembly: string;
+  /**
+   * Synthesizes each environment's stacks from the built release into `STAGES_ASSEMBLY_DIR`
+   * (`assembly-<environment>/`): the templates an approval compares with what is live.
+   */
+  readonly templates: string;
 }
+
+/** Where the `templates` task writes each environment's stage (`assembly-<environment>/`), from the project root. */
+export const STAGES_ASSEMBLY_DIR = 'cdk.out';
 
 /** The whole pipeline, engine-free: what each engine renders. */
 export interface PipelineModel {
@@ -20,7 +28,7 @@ export interface PipelineModel {
 /** The pipeline of this project. */
 export const PIPELINE: PipelineModel = {
   gates: GATES,
-  build: { release: 'bundle', cloudAssembly: 'synth:pipeline' },
+  build: { release: 'bundle', cloudAssembly: 'synth:pipeline', templates: 'synth' },
   policy: PROMOTION_POLICY,
 };
 

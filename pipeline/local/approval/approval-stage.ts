@@ -1,6 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { decisionsOf, Decision, Evidence, evidenceDigest, recordDecision, renderEvidence } from './approvals';
+import {
+  decisionsOf,
+  Decision,
+  Evidence,
+  evidenceDigest,
+  recordDecision,
+  renderEvidence,
+  requireAcknowledgement,
+} from './approvals';
 import { askForDecision } from './prompt';
 import { workspace } from '../../kit/workspace';
 import { evidenceFor } from '../report/run-results';
@@ -21,12 +29,12 @@ export async function approvalEvidence(context: RunContext, environment: string)
   const { run } = context;
   const file = evidenceFileOf(run.runId, environment);
   const client = context.environments.client(environment);
-  const live = (await client.isUp()) ? (await client.state()).live?.commit : client.lastKnownState()?.live?.commit;
+  const live = (await client.isUp()) ? (await client.state()).live : client.lastKnownState()?.live;
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Evidence;
-    if (saved.liveCommit !== live) {
+    if (saved.liveCommit !== live?.commit) {
       throw new Error(
-        `${environment} has changed since run ${run.runId} stopped for its approval (live then: ${saved.liveCommit ?? 'nothing'}, now: ${live ?? 'nothing'}): start a new run`,
+        `${environment} has changed since run ${run.runId} stopped for its approval (live then: ${saved.liveCommit ?? 'nothing'}, now: ${live?.commit ?? 'nothing'}): start a new run`,
       );
     }
     return saved;
@@ -35,6 +43,21 @@ export async function approvalEvidence(context: RunContext, environment: string)
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(evidence, null, 2)}\n`);
   return evidence;
+}
+
+/** Why an approval is not taken (a red mark its comment does not name); undefined when it is. */
+function acknowledgementRefusal(
+  evidence: Evidence,
+  verdict: Decision['decision'],
+  comment: string,
+  retry: string,
+): string | undefined {
+  try {
+    requireAcknowledgement(evidence, verdict, comment, retry);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** A decision on this run's evidence, as the audit log records it. */
@@ -82,19 +105,27 @@ export async function decideApproval(
   }
   if (!decision) {
     if (options.approve) {
-      decision = decisionOn(
-        context,
-        environment,
-        evidence,
-        'approved',
-        options.approve.by,
-        options.approve.comment,
-        'flag',
-      );
+      const refusal = acknowledgementRefusal(evidence, 'approved', options.approve.comment, `approve run ${run.runId}`);
+      if (refusal) {
+        context.log(`✖ ${environment}: the approval given up front is not taken: ${refusal}`);
+      } else {
+        decision = decisionOn(
+          context,
+          environment,
+          evidence,
+          'approved',
+          options.approve.by,
+          options.approve.comment,
+          'flag',
+        );
+      }
     } else if (options.interactive) {
       context.log(`\n${renderEvidence(evidence)}\n`);
       const answer = await askForDecision(environment);
-      if (answer) {
+      const refusal = answer && acknowledgementRefusal(evidence, answer.decision, answer.comment, 'decide again');
+      if (refusal) {
+        context.log(`✖ ${refusal}`);
+      } else if (answer) {
         decision = decisionOn(context, environment, evidence, answer.decision, answer.by, answer.comment, 'terminal');
       }
     }
@@ -152,6 +183,12 @@ export async function recordCommandDecision(
       `run ${run.runId} already has a decision for ${environment}: resume it with \`npx projen pipeline:resume --run ${run.runId}\``,
     );
   }
+  requireAcknowledgement(
+    evidence,
+    verdict,
+    comment,
+    `see the evidence in ${evidenceFileOf(run.runId, environment)} and run \`npx projen pipeline:approve --run ${run.runId}\` again`,
+  );
   context.log(`${renderEvidence(evidence)}\n`);
   const decision = decisionOn(context, environment, evidence, verdict, by, comment, 'command');
   recordDecision(workspace.approvals(), decision);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { ApiContractChange, renderApiContractChange } from '../../kit/api-contract-change';
+import { InfrastructureChange, MarkedChange, renderInfrastructureChange } from '../../kit/infrastructure-change';
 
 /** What a release approver sees before deciding: the same object is hashed into the audit log. */
 export interface Evidence {
@@ -25,6 +27,36 @@ export interface Evidence {
   readonly commitsSinceLive: readonly { sha: string; subject: string; author: string; date: string }[];
   /** Gates that could not check and were accepted as such, with who accepted it. */
   readonly waivers: readonly { gate: string; by: string; reason: string }[];
+  /** What the release does to the environment's stacks, against the release live there. */
+  readonly infrastructure?: InfrastructureChange;
+  /** The API contract change the api-compat gate found, when it ran. */
+  readonly apiContract?: ApiContractChange;
+}
+
+/** Everything in the evidence marked in red: each needs its token in the approver's comment. */
+export function markedChanges(evidence: Evidence): MarkedChange[] {
+  return [...(evidence.infrastructure?.marked ?? []), ...(evidence.apiContract?.marked ?? [])];
+}
+
+/** The red marks an approval's comment does not name (case does not matter). */
+export function unacknowledged(evidence: Evidence, comment: string): MarkedChange[] {
+  const said = comment.toLowerCase();
+  return markedChanges(evidence).filter((m) => !said.includes(m.token.toLowerCase()));
+}
+
+/**
+ * Refuses an approval whose comment does not acknowledge every red mark, in one line with what
+ * to do; a rejection needs none.
+ */
+export function requireAcknowledgement(evidence: Evidence, verdict: Verdict, comment: string, retry: string): void {
+  if (verdict !== 'approved') return;
+  const missing = unacknowledged(evidence, comment);
+  if (missing.length === 0) return;
+  const tokens = missing.map((m) => m.token).join(', ');
+  throw new Error(
+    `the evidence marks ${missing.length === 1 ? 'a change' : `${missing.length} changes`} in red that the comment does not acknowledge ` +
+      `(${missing.map((m) => m.text).join('; ')}): ${retry} with each named in --comment, e.g. --comment "<why>; acknowledged: ${tokens}"`,
+  );
 }
 
 export type Verdict = 'approved' | 'rejected';
@@ -118,5 +150,19 @@ export function renderEvidence(evidence: Evidence): string {
     lines.push(`  ${c.sha.slice(0, 10)} ${c.subject} (${c.author}, ${c.date})`);
   }
   if (evidence.commitsSinceLive.length > 30) lines.push(`  … and ${evidence.commitsSinceLive.length - 30} more`);
+  lines.push('');
+  lines.push(
+    ...(evidence.infrastructure
+      ? renderInfrastructureChange(evidence.infrastructure)
+      : ['Infrastructure:', '  not compared (no templates kept for this run)']),
+  );
+  lines.push('', ...renderApiContractChange(evidence.apiContract));
+  const marked = markedChanges(evidence);
+  if (marked.length) {
+    lines.push(
+      '',
+      `To approve, name in the comment: ${marked.map((m) => m.token).join(', ')} (each change marked ✖ above).`,
+    );
+  }
   return lines.join('\n');
 }

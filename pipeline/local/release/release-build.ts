@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Release } from './release-process';
 import { RELEASE_PARTS } from '../../../service/build/release';
@@ -45,4 +45,34 @@ export function pruneReleases(inUse: ReadonlySet<string>, keep = 5): string[] {
   const removed = ids.slice(keep).filter((id) => !inUse.has(id));
   for (const id of removed) rmSync(path.join(workspace.releases(), id), { recursive: true, force: true });
   return removed;
+}
+
+/**
+ * Where the engine keeps a release's synthesized stacks for one environment, beside the release:
+ * the next release's approval compares its own with them while this one is live.
+ */
+export const releaseTemplatesDir = (releaseDir: string, environment: string): string =>
+  path.join(releaseDir, 'infrastructure', environment);
+
+/**
+ * Copies each environment's stack templates and their metadata (logical ids, cdk-nag
+ * acknowledgements) from the synthesized stages in `assemblyDir` into the release.
+ * @returns the environments whose stage was not in the assembly
+ */
+export function keepTemplates(assemblyDir: string, releaseDir: string, environments: readonly string[]): string[] {
+  const missing: string[] = [];
+  for (const environment of environments) {
+    const from = path.join(assemblyDir, `assembly-${environment}`);
+    if (!existsSync(from)) {
+      missing.push(environment);
+      continue;
+    }
+    const to = releaseTemplatesDir(releaseDir, environment);
+    rmSync(to, { recursive: true, force: true });
+    mkdirSync(to, { recursive: true });
+    for (const file of readdirSync(from).filter((f) => /\.(template|metadata)\.json$/.test(f))) {
+      copyFileSync(path.join(from, file), path.join(to, file));
+    }
+  }
+  return missing;
 }

@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LoadSummary, readSummary as readLoadSummary } from '../../../loadtest/summary';
+import { API_CHANGES_REPORT, ApiContractChange, readApiContractChange } from '../../kit/api-contract-change';
+import { compareStacks, InfrastructureChange, readStageTemplates } from '../../kit/infrastructure-change';
 import { Gate, GATES, GateName, LOAD_GATES } from '../../model';
 import { Evidence } from '../approval/approvals';
+import { releaseTemplatesDir } from '../release/release-build';
 import { reportsOf, RunSummary, runFolder } from '../run/run-record';
 import { commitsBetween } from '../run/source';
 
@@ -163,12 +166,59 @@ export function securityFindings(run: RunSummary): GateFindings[] {
   return results;
 }
 
+/** The release live in an environment, as an approval compares with it. */
+export interface LiveRelease {
+  readonly id: string;
+  readonly commit: string;
+  readonly dir: string;
+}
+
+/**
+ * The environment's stacks as the candidate changes them: its templates, kept beside it, against
+ * those kept beside the release live there (against none when nothing is live yet).
+ */
+export function infrastructureChangeFor(
+  run: RunSummary,
+  environment: string,
+  live: LiveRelease | undefined,
+): InfrastructureChange {
+  const candidate = readStageTemplates(releaseTemplatesDir(run.release.dir, environment));
+  const current = live ? readStageTemplates(releaseTemplatesDir(live.dir, environment)) : [];
+  const unknownReason = !candidate
+    ? `release ${run.release.id} has no templates for ${environment} (the build's synth failed, or the release was given without them)`
+    : `the live release ${live?.id} has no templates kept for ${environment} (it was delivered before they were kept, or given without them)`;
+  return compareStacks({
+    environment,
+    candidateRelease: run.release.id,
+    liveRelease: live?.id,
+    candidate,
+    live: current,
+    unknownReason,
+  });
+}
+
+/**
+ * The API contract change the api-compat gate wrote in this run (`API_CHANGES_REPORT` under
+ * its reports folder), from the last scope it ran in; undefined when it did not run.
+ */
+export function apiContractChangeOf(run: RunSummary): ApiContractChange | undefined {
+  const scopes = ['pre-deploy', ...new Set(run.steps.map((s) => s.stage))];
+  const files = scopes
+    .map((scope) => path.join(reportsOf(run.runId, scope), API_CHANGES_REPORT))
+    .filter((file) => existsSync(file));
+  const last = files[files.length - 1];
+  return last ? readApiContractChange(last) : undefined;
+}
+
 /**
  * What the approver of `environment` sees: every gate result so far, the k6 numbers against
- * the last promoted release, and the commits since the release live there now.
+ * the last promoted release, the commits since the release live there now, what the release
+ * does to the environment's infrastructure and to the API contract.
  */
-export function evidenceFor(run: RunSummary, environment: string, liveCommit: string | undefined): Evidence {
+export function evidenceFor(run: RunSummary, environment: string, live: LiveRelease | undefined): Evidence {
+  const liveCommit = live?.commit;
   const liveSha = liveCommit?.replace(/-dirty$/, '');
+  const apiContract = apiContractChangeOf(run);
   return {
     runId: run.runId,
     commit: run.version,
@@ -197,5 +247,7 @@ export function evidenceFor(run: RunSummary, environment: string, liveCommit: st
     liveCommit,
     commitsSinceLive: commitsBetween(liveSha, run.commit),
     waivers: run.waivers ?? [],
+    infrastructure: infrastructureChangeFor(run, environment, live),
+    ...(apiContract ? { apiContract } : {}),
   };
 }

@@ -1,13 +1,38 @@
 import * as path from 'node:path';
+import { environmentStages } from './local-plan';
 import { ProgressTask } from './progress';
 import { RunContext } from './run-context';
 import { StageFailure } from './run-journal';
 import { runFolder } from './run-record';
 import { DEFAULT_RELEASE_DIR } from '../../../service/build/release';
-import { PIPELINE } from '../../model';
-import { runBuildTask, storeRelease } from '../release/release-build';
+import { PIPELINE, STAGES_ASSEMBLY_DIR } from '../../model';
+import { PROJECT_ROOT } from '../../toolchain/paths';
+import { keepTemplates, runBuildTask, storeRelease } from '../release/release-build';
 
 const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * Synthesizes each environment's stacks from the release and keeps their templates beside it,
+ * for the approvals to compare with what is live. A synth that fails leaves the release without
+ * them (its approval then says the infrastructure change is unknown); the infra gate fails on it.
+ * @returns what the build step's line adds
+ */
+async function synthesizeTemplates(context: RunContext, task: ProgressTask): Promise<string> {
+  const { run, plan, options } = context;
+  const templatesTask = PIPELINE.build.templates;
+  const log = path.join(runFolder(run.runId), 'logs', 'templates.log');
+  task.output = `npx projen ${templatesTask}`;
+  try {
+    await runBuildTask(templatesTask, log, options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS, context.signal);
+  } catch (err) {
+    return `; templates not kept: ${(err as Error).message}`;
+  }
+  const environments = environmentStages(plan).map((s) => s.name);
+  const missing = keepTemplates(path.join(PROJECT_ROOT, STAGES_ASSEMBLY_DIR), run.release.dir, environments);
+  return missing.length
+    ? `; no templates synthesized for ${missing.join(', ')}`
+    : `; its templates kept for ${environments.join(', ')}`;
+}
 
 /**
  * The build stage: runs the model's build task (or takes the release folder the run was given)
@@ -42,6 +67,7 @@ export async function buildStage(context: RunContext, task: ProgressTask): Promi
       await runBuildTask(buildTask, log, options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS, context.signal);
       storeRelease(DEFAULT_RELEASE_DIR, run.release.id, run.release.commit);
       summary = `release ${run.release.id} built by \`npx projen ${buildTask}\``;
+      summary += await synthesizeTemplates(context, task);
     }
   } catch (err) {
     step('failed', (err as Error).message);

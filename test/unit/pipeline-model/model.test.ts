@@ -53,6 +53,7 @@ describe('the pipeline model', () => {
       ...Object.values(PIPELINE.gates).map((gate) => gate.task),
       PIPELINE.build.release,
       PIPELINE.build.cloudAssembly,
+      PIPELINE.build.templates,
     ];
     expect(named.filter((task) => !tasks.has(task))).toEqual([]);
   });
@@ -153,7 +154,12 @@ describe('the plan', () => {
   it('builds, checks the change, then promotes dev → staging → prod', () => {
     expect(plan.stages.map((stage) => stage.name)).toEqual(['build', 'pre-deploy', 'dev', 'staging', 'prod']);
     expect(stageOf(plan, 'build').steps).toEqual([
-      { kind: 'build', id: 'build/build', after: [], tasks: { release: 'bundle', cloudAssembly: 'synth:pipeline' } },
+      {
+        kind: 'build',
+        id: 'build/build',
+        after: [],
+        tasks: { release: 'bundle', cloudAssembly: 'synth:pipeline', templates: 'synth' },
+      },
     ]);
   });
 
