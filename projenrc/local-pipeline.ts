@@ -15,8 +15,8 @@ const ARGS = '"$@"';
  * `pipeline`: the project's main job on one machine — the whole pipeline model (build,
  * pre-deploy gates, dev → staging → approval → prod with traffic shifting, alarms and
  * rollback) against local environments. Plus the commands around it: approve, reject and
- * resume a run waiting for an approval, mark a prod release a failed change, show and stop the
- * environments, install the push-to-main hook.
+ * resume a run waiting for an approval, mark a prod release a failed change, roll an environment
+ * back to an earlier release, show and stop the environments, install the push-to-main hook.
  */
 export class LocalPipeline extends Component {
   readonly pipelineTask: Task;
@@ -50,6 +50,13 @@ export class LocalPipeline extends Component {
       'Mark a release promoted to prod a failed change (rolled back or replaced for a failure), for the change failure ' +
         'rate and time to restore: --release <id> --by <name> --comment <why> [--restored-at <iso time>]',
       'mark-failed',
+    );
+    command(
+      'pipeline:rollback',
+      'Put an environment back on an earlier release that ran there, through its front, with no failed request; ' +
+        'recorded for DORA and in the audit log: --environment <name> --by <name> --comment <why> [--to <release>] ' +
+        '(default: the release live before the live one)',
+      'rollback',
     );
     command(
       'pipeline:hook',

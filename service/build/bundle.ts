@@ -7,6 +7,7 @@ import { runMain } from '../../pipeline/kit/cli';
 import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
 import { SERVICE_NODE_MAJOR } from '../../pipeline/toolchain/versions';
 import { apiDocument } from '../src/contract/document';
+import { DATA_SCHEMA } from '../src/data/table-design';
 
 /** Each deployable of the release: its folder under the release, and the module it is built from. */
 export const RELEASE_BUNDLES = {
@@ -83,7 +84,12 @@ export async function bundleRelease(props: BundleProps): Promise<ReleaseManifest
       logLevel: 'warning',
     });
   }
-  const manifest: ReleaseManifest = { commit: props.commit, builtAt: new Date().toISOString(), dirty: props.dirty };
+  const manifest: ReleaseManifest = {
+    commit: props.commit,
+    builtAt: new Date().toISOString(),
+    dirty: props.dirty,
+    dataSchema: DATA_SCHEMA,
+  };
   const version = props.dirty ? `${props.commit}-dirty` : props.commit;
   writeFileSync(path.join(props.outDir, RELEASE_PARTS.contract), `${JSON.stringify(apiDocument(version), null, 2)}\n`);
   writeReleaseManifest(props.outDir, manifest);

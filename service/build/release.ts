@@ -38,6 +38,13 @@ const manifestSchema = z.object({
   builtAt: z.string().min(1),
   /** True when the working tree had uncommitted changes: the bundles are not exactly `commit`. */
   dirty: z.boolean().default(false),
+  /**
+   * The version of the data the release reads and writes, and the oldest version that can read
+   * what it writes (`DATA_SCHEMA`); releases built before it was recorded are version 1.
+   */
+  dataSchema: z
+    .object({ version: z.number().int().min(1), readableFrom: z.number().int().min(1) })
+    .default({ version: 1, readableFrom: 1 }),
 });
 
 export type ReleaseManifest = z.infer<typeof manifestSchema>;

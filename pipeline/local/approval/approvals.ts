@@ -93,8 +93,13 @@ export function evidenceDigest(evidence: Evidence): string {
 
 /** The audit log is append-only: a decision is never edited or removed. */
 export function recordDecision(file: string, decision: Decision): void {
+  appendAuditLine(file, decision);
+}
+
+/** Appends a line of another kind (a rollback on demand) to the audit log, as append-only as the decisions. */
+export function appendAuditLine(file: string, line: object): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  appendFileSync(file, `${JSON.stringify(decision)}\n`);
+  appendFileSync(file, `${JSON.stringify(line)}\n`);
 }
 
 export function decisionsOf(file: string, runId?: string): Decision[] {

@@ -6,6 +6,7 @@ import { parseDurationMs } from '../../kit/durations';
 import { workspace } from '../../kit/workspace';
 import { PIPELINE, planFor } from '../../model';
 import { failedChangeMark, readHistory, recordFailedChange } from '../report/history';
+import { rollBack } from '../rollback/rollback-command';
 import { localConfig } from '../run/local-config';
 import { parseOnlyGates, productionOf } from '../run/local-plan';
 import { PipelineRun, RunOptions } from '../run/pipeline-run';
@@ -20,6 +21,7 @@ import { PipelineRun, RunOptions } from '../run/pipeline-run';
  *   reject   --by <name> --comment <text> [--run <id>]
  *   resume   [--run <id>] [--approve --by <name> --comment <text>]
  *   mark-failed --release <id> --by <name> --comment <why> [--restored-at <iso time>]
+ *   rollback --environment <name> --by <name> --comment <why> [--to <release>]
  *   status | stop
  *   hook     [--remove]
  *
@@ -28,7 +30,7 @@ import { PipelineRun, RunOptions } from '../run/pipeline-run';
  */
 
 const USAGE =
-  'usage: main.ts <run|approve|reject|resume|mark-failed|status|stop|hook> [options] (see pipeline/local/cli/main.ts)';
+  'usage: main.ts <run|approve|reject|resume|mark-failed|rollback|status|stop|hook> [options] (see pipeline/local/cli/main.ts)';
 
 const OPTIONS = {
   'allow-dirty': { type: 'boolean' },
@@ -45,6 +47,8 @@ const OPTIONS = {
   run: { type: 'string' },
   remove: { type: 'boolean' },
   'restored-at': { type: 'string' },
+  environment: { type: 'string' },
+  to: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
@@ -138,6 +142,8 @@ async function main(): Promise<number> {
     }
     case 'mark-failed':
       return markFailed(values);
+    case 'rollback':
+      return rollBack({ environment: values.environment, to: values.to, by: values.by, comment: values.comment });
     case 'status':
       return status();
     case 'stop':

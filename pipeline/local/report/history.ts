@@ -48,6 +48,32 @@ export interface FailedChangeMark {
   readonly restoredAt?: string;
 }
 
+/**
+ * A history line of its own: a person put an environment back on an earlier release that ran
+ * there (`pipeline:rollback`), through the environment's front, with what users saw meanwhile.
+ */
+export interface RollbackOnDemand {
+  readonly kind: 'rollback';
+  readonly environment: string;
+  /** The release that was live, and is no longer. */
+  readonly fromReleaseId: string;
+  /** The earlier release that is live again. */
+  readonly toReleaseId: string;
+  readonly by: string;
+  readonly comment: string;
+  /** When the rollback started. */
+  readonly startedAt: string;
+  /** When the front sent every new request to the earlier release. */
+  readonly restoredAt: string;
+  /** From the start until all new requests went to the earlier release (it was started and healthy first). */
+  readonly trafficRestoredMs: number;
+  /** Until the release rolled away from was drained and stopped. */
+  readonly durationMs: number;
+  /** What the environment served, on either release, from the start until the end, and how many failed. */
+  readonly requests: number;
+  readonly failed: number;
+}
+
 /** How one deployment to one environment ended. */
 export interface DeploymentRecord {
   readonly environment: string;
@@ -113,27 +139,42 @@ function appendLine(file: string, record: unknown): void {
 export interface History {
   readonly runs: readonly RunRecord[];
   readonly failedChanges: readonly FailedChangeMark[];
+  /** The rollbacks people made on demand, in the order made. @default none */
+  readonly rollbacks?: readonly RollbackOnDemand[];
 }
 
-const isFailedChange = (line: RunRecord | FailedChangeMark): line is FailedChangeMark =>
+type HistoryLine = RunRecord | FailedChangeMark | RollbackOnDemand;
+
+const isFailedChange = (line: HistoryLine): line is FailedChangeMark =>
   (line as FailedChangeMark).kind === 'failed-change';
+const isRollback = (line: HistoryLine): line is RollbackOnDemand => (line as RollbackOnDemand).kind === 'rollback';
+
+/** Appends a rollback made on demand to the history. */
+export function appendRollback(file: string, rollback: RollbackOnDemand): void {
+  appendLine(file, rollback);
+}
 
 export function readHistory(file: string): History {
   if (!existsSync(file)) return { runs: [], failedChanges: [] };
   const latest = new Map<string, RunRecord>();
   const failedChanges: FailedChangeMark[] = [];
+  const rollbacks: RollbackOnDemand[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     // A run line has no kind: every line written before the marks existed is one.
-    const record = JSON.parse(line) as RunRecord | FailedChangeMark;
+    const record = JSON.parse(line) as HistoryLine;
     if (isFailedChange(record)) {
       failedChanges.push(record);
+      continue;
+    }
+    if (isRollback(record)) {
+      rollbacks.push(record);
       continue;
     }
     latest.delete(record.runId);
     latest.set(record.runId, record);
   }
-  return { runs: [...latest.values()], failedChanges };
+  return { runs: [...latest.values()], failedChanges, rollbacks };
 }
 
 /** The runs of the history, each promoted deployment a person marked a failed change carrying its mark. */

@@ -1,12 +1,24 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DeliveryMetrics } from './history';
+import { DeliveryMetrics, readHistory } from './history';
 import { canaryBeside, endpointTrend, runTimeline } from './run-charts';
 import { renderRunReport, TrendPoint } from './run-report';
 import { loadResults, securityFindings } from './run-results';
 import { Chart, renderFigure } from '../../kit/charts';
+import { workspace } from '../../kit/workspace';
 import { GateName, GATES, LOAD_GATES } from '../../model';
+import { Evidence } from '../approval/approvals';
 import { readSummary, reportFile, runFolder, runIds, RunSummary } from '../run/run-record';
+
+/** The evidence each approval of the run was shown (`evidence-<environment>.json` in the run folder). */
+function approvalEvidence(run: RunSummary): Evidence[] {
+  const folder = runFolder(run.runId);
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((f) => /^evidence-.+\.json$/.test(f))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(path.join(folder, f), 'utf8')) as Evidence);
+}
 
 /** How many earlier runs that promoted a release the trend shows. */
 const TREND_RUNS = 10;
@@ -77,6 +89,10 @@ export async function writeRunPage(run: RunSummary, delivery: DeliveryMetrics): 
     trend,
     links: reportLinks(run),
     figures: { timeline, canaries: present(canaries), trends: present(trends) },
+    evidence: approvalEvidence(run),
+    rollbacksOnDemand: (readHistory(workspace.history()).rollbacks ?? []).filter(
+      (r) => r.fromReleaseId === run.release.id || r.toReleaseId === run.release.id,
+    ),
   });
   writeFileSync(reportFile(run.runId), html);
 }

@@ -1,8 +1,10 @@
-import { DeliveryMetrics } from './history';
+import { DeliveryMetrics, RollbackOnDemand } from './history';
 import { GateFindings, LoadResult } from './run-results';
 import { CHART_STYLE } from '../../kit/charts';
 import { duration } from '../../kit/durations';
 import { escapeHtml } from '../../kit/html';
+import { isNoChange } from '../../kit/infrastructure-change';
+import { Evidence, evidenceDigest, markedChanges } from '../approval/approvals';
 import { RunSummary, StepResult } from '../run/run-record';
 
 /**
@@ -45,6 +47,10 @@ export interface RunReportInput {
   readonly links: readonly { readonly label: string; readonly href: string }[];
   /** @default no charts */
   readonly figures?: RunFigures;
+  /** The evidence each approval of the run was shown. @default none */
+  readonly evidence?: readonly Evidence[];
+  /** Rollbacks made on demand from or to this run's release. @default none */
+  readonly rollbacksOnDemand?: readonly RollbackOnDemand[];
 }
 
 const escape = escapeHtml;
@@ -214,6 +220,117 @@ function deliverySection(d: DeliveryMetrics): string {
   );
 }
 
+/** What each approval was shown of the infrastructure and the API contract, the red marks first. */
+function evidenceSection(all: readonly Evidence[]): string {
+  if (all.length === 0) return '<p class="muted">No approval in this run.</p>';
+  return all
+    .map((evidence) => {
+      const infra = evidence.infrastructure;
+      const marked = markedChanges(evidence);
+      const head = `<h3>${escape(evidence.environment)} <span class="muted">(digest <code>${escape(evidenceDigest(evidence).slice(0, 19))}…</code>)</span></h3>`;
+      const marks = marked.length
+        ? `<p class="bad marked">${marked.map((m) => `✖ ${escape(m.text)}: the approver names <code>${escape(m.token)}</code>`).join('<br>')}</p>`
+        : '';
+      let infraHtml: string;
+      if (!infra) {
+        infraHtml = '<p class="muted">Infrastructure: not compared (no templates kept for this run).</p>';
+      } else if (infra.status === 'unknown') {
+        infraHtml = `<p class="partial">Infrastructure: unknown: ${escape(infra.unknownReason ?? '')}</p>`;
+      } else if (isNoChange(infra)) {
+        infraHtml = `<p>Infrastructure against ${escape(infra.liveRelease ?? 'nothing live')}: no infrastructure change</p>`;
+      } else {
+        infraHtml =
+          `<p>Infrastructure against ${escape(infra.liveRelease ?? 'nothing live')}${infra.stacksAdded.length ? `; stacks added: ${escape(infra.stacksAdded.join(', '))}` : ''}${infra.stacksRemoved.length ? `; stacks removed: ${escape(infra.stacksRemoved.join(', '))}` : ''}:</p>` +
+          table(
+            ['stack', 'resource', 'type', 'change', 'properties'],
+            infra.resources.map((r) => [
+              escape(r.stack),
+              escape(r.logicalId),
+              escape(r.type),
+              r.stateful && r.change !== 'added' && r.change !== 'updated'
+                ? `<span class="badge bad">${escape(r.change)}</span>`
+                : escape(r.change),
+              escape((r.properties ?? []).join(', ')),
+            ]),
+          ) +
+          (infra.widenings.length
+            ? table(
+                ['stack', 'access widened', ''],
+                infra.widenings.map((w) => [
+                  escape(w.stack),
+                  escape(w.text),
+                  `<span class="badge bad">${escape(w.kind)}</span>`,
+                ]),
+              )
+            : '') +
+          (infra.acknowledgements.length
+            ? table(
+                ['stack', 'cdk-nag acknowledgement', 'rule', 'resource', 'reason'],
+                infra.acknowledgements.map((a) => [
+                  escape(a.stack),
+                  escape(a.change),
+                  escape(a.rule),
+                  escape(a.path),
+                  escape(a.reason),
+                ]),
+              )
+            : '');
+      }
+      const api = evidence.apiContract;
+      const apiHtml = !api
+        ? '<p class="muted">API contract: not compared (the api-compat gate did not run).</p>'
+        : api.breaking.length + api.nonBreaking.length === 0
+          ? `<p>API contract against ${escape(api.base)}: no API contract change</p>`
+          : `<p>API contract against ${escape(api.base)}:</p>` +
+            table(
+              ['change', 'id', 'operation', 'what'],
+              [
+                ...api.breaking.map((c) => [
+                  '<span class="badge bad">breaking</span>',
+                  escape(c.id),
+                  escape([c.operation, c.path].filter(Boolean).join(' ')),
+                  escape(c.text),
+                ]),
+                ...api.nonBreaking.map((c) => [
+                  'compatible',
+                  escape(c.id),
+                  escape([c.operation, c.path].filter(Boolean).join(' ')),
+                  escape(c.text),
+                ]),
+              ],
+            );
+      return `${head}${marks}${infraHtml}${apiHtml}`;
+    })
+    .join('\n');
+}
+
+function rollbacksOnDemandSection(rollbacks: readonly RollbackOnDemand[]): string {
+  return table(
+    [
+      'environment',
+      'from',
+      'to',
+      'by',
+      'why',
+      'started',
+      'traffic back after',
+      'stopped after',
+      'failed requests meanwhile',
+    ],
+    rollbacks.map((r) => [
+      escape(r.environment),
+      escape(r.fromReleaseId),
+      escape(r.toReleaseId),
+      escape(r.by),
+      escape(r.comment),
+      escape(r.startedAt),
+      duration(r.trafficRestoredMs),
+      duration(r.durationMs),
+      `${r.failed} of ${r.requests}`,
+    ]),
+  );
+}
+
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#111;max-width:1200px}
 table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top;max-width:70ch;overflow-wrap:anywhere}
 th{background:#f5f5f5}.badge{padding:0 .4rem;border-radius:.3rem;font-size:12px;font-weight:600}
@@ -299,6 +416,8 @@ ${table(
   ],
   rollbacks,
 )}
+<h2>Rolled back on demand</h2>
+${rollbacksOnDemandSection(input.rollbacksOnDemand ?? [])}
 <h2>Canary judgements</h2>
 <p class="muted">Each endpoint of the new release against the previous one, on what both served side by side after the canary's warm-up: medians and p95 (new / previous), failures, and the rank test's p.</p>
 ${(input.figures?.canaries ?? []).join('\n')}
@@ -316,6 +435,8 @@ ${table(
     `<code title="${escape(a.evidenceDigest)}">${escape(a.evidenceDigest.slice(0, 19))}…</code>`,
   ]),
 )}
+<h2>Approval evidence</h2>
+${evidenceSection(input.evidence ?? [])}
 <h2>Load (k6)</h2>
 ${(input.figures?.trends ?? []).join('\n')}
 ${loadSection(input.load, input.trend)}

@@ -8,6 +8,7 @@ import { reportsOf, runFolder } from './run-record';
 import { LOAD_PROFILE } from '../../../loadtest/profile';
 import { duration } from '../../kit/durations';
 import { JUDGEMENT_POLICY, LOAD_GATES } from '../../model';
+import { recordLiveDataSchema, releaseDataSchema } from '../environments/data-schema';
 import { EnvironmentClient } from '../environments/environment-client';
 import { rollout, RolloutOutcome } from '../environments/rollout';
 import { shiftSteps } from '../environments/traffic-shift';
@@ -140,6 +141,8 @@ export async function deployStage(context: RunContext, stage: EnvironmentStage, 
     await stopUsers();
   }
   run.deployments.push(outcome);
+  // A release that served requests may have written its shape of the data, even if it was rolled back.
+  if (outcome.outcome !== 'failed') recordLiveDataSchema(stage.name, releaseDataSchema(run.release.dir));
   const rolledBack = rollbackText(outcome);
   journal.step({
     id: stage.deploy.id,

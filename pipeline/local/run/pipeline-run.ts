@@ -31,8 +31,13 @@ import { LocalEnvironments } from '../environments/local-environments';
 import { describeShift } from '../environments/traffic-shift';
 import { recordJudgementDecision } from '../judgement/marginal-decision';
 import { pruneReleases } from '../release/release-build';
+import { readHistory } from '../report/history';
+import { liveSequence } from '../rollback/rollback-plan';
 
 export type { RunOptions } from './run-context';
+
+/** How many of the releases last live in each environment are kept for a rollback on demand. */
+const ROLLBACK_TARGETS_KEPT = 5;
 
 /** The tools the plan's gates need, checked before anything runs: a missing tool fails at once, with the fix. */
 async function missingTools(plan: PipelinePlan): Promise<string[]> {
@@ -314,6 +319,11 @@ export class PipelineRun {
     for (const state of states.values()) {
       if (state.live) inUse.add(state.live.id);
       if (state.candidate) inUse.add(state.candidate.id);
+    }
+    // The releases each environment ran last stay, for `pipeline:rollback` to go back to.
+    const history = readHistory(workspace.history());
+    for (const stage of stages) {
+      for (const entry of liveSequence(history, stage.name).slice(-ROLLBACK_TARGETS_KEPT)) inUse.add(entry.releaseId);
     }
     pruneReleases(inUse);
   }

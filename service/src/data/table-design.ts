@@ -34,3 +34,12 @@ export const TABLE_DESIGN: TableDesign = {
 export function tableName(environment: string): string {
   return `${environment}-b2-data`;
 }
+
+/**
+ * The version of what this code stores in the table. `version` goes up with every change to the
+ * items' shape; `readableFrom` is the oldest `version` of the code that can still read what this
+ * code writes: an expanding change (a new optional attribute) keeps it, a contracting one (an
+ * attribute renamed, a key reshaped) raises it to `version`. Each release records it in its
+ * manifest; a rollback to code older than the live data's `readableFrom` is refused.
+ */
+export const DATA_SCHEMA = { version: 1, readableFrom: 1 } as const;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Chart, renderFigure, renderSvg } from '../../../pipeline/kit/charts';
 import { duration } from '../../../pipeline/kit/durations';
+import { compareStacks } from '../../../pipeline/kit/infrastructure-change';
+import { Evidence } from '../../../pipeline/local/approval/approvals';
 import { canaryBeside, endpointTrend, runTimeline } from '../../../pipeline/local/report/run-charts';
 import { renderRunReport, RunReportInput, TrendPoint } from '../../../pipeline/local/report/run-report';
 import { RunSummary } from '../../../pipeline/local/run/run-record';
@@ -146,6 +148,96 @@ describe("the run's HTML page", () => {
     expect(html).toContain('25.00%');
     expect(html).toContain('Partial run');
     expect(html).toContain('pre-deploy/deps could not check; waived by Ann: no advisory service from this network');
+  });
+
+  it("shows the approval's evidence: the infrastructure change with its red marks, and the API contract change", () => {
+    const infrastructure = compareStacks({
+      environment: 'prod',
+      liveRelease: 'r0',
+      candidateRelease: 'r1',
+      live: [
+        {
+          name: 'Data',
+          template: { Resources: { Table: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: 'a' } } } },
+        },
+      ],
+      candidate: [
+        {
+          name: 'Data',
+          template: { Resources: { Table: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: 'b' } } } },
+        },
+      ],
+    });
+    const evidence: Evidence = {
+      runId: run.runId,
+      commit: 'abc1234',
+      environment: 'prod',
+      gates: [],
+      load: [],
+      commitsSinceLive: [],
+      waivers: [],
+      infrastructure,
+      apiContract: {
+        base: 'r0',
+        breaking: [
+          {
+            id: 'request-parameter-removed',
+            text: 'removed the query parameter q',
+            operation: 'GET',
+            path: '/memories',
+          },
+        ],
+        nonBreaking: [],
+        marked: [{ token: 'breaking-api', text: 'the API contract breaks 1 thing clients of r0 rely on' }],
+      },
+    };
+    const page = renderRunReport({ ...input, evidence: [evidence] });
+    expect(page).toContain('<p class="bad marked">✖ Data/Table (AWS::DynamoDB::Table) is replaced');
+    expect(page).toContain('the approver names <code>replaces-Table</code>');
+    expect(page).toContain(
+      '<td>Data</td><td>Table</td><td>AWS::DynamoDB::Table</td><td><span class="badge bad">replaced</span></td><td>TableName</td>',
+    );
+    expect(page).toContain(
+      '<span class="badge bad">breaking</span></td><td>request-parameter-removed</td><td>GET /memories</td>',
+    );
+
+    const unchanged = renderRunReport({
+      ...input,
+      evidence: [
+        {
+          ...evidence,
+          apiContract: undefined,
+          infrastructure: compareStacks({ environment: 'prod', candidateRelease: 'r1', live: [], candidate: [] }),
+        },
+      ],
+    });
+    expect(unchanged).toContain('no infrastructure change');
+    expect(unchanged).not.toContain('class="bad marked"');
+  });
+
+  it('shows a rollback made on demand: from, to, who and why, how long, and the requests that failed meanwhile', () => {
+    const page = renderRunReport({
+      ...input,
+      rollbacksOnDemand: [
+        {
+          kind: 'rollback',
+          environment: 'prod',
+          fromReleaseId: 'r1',
+          toReleaseId: 'r0',
+          by: 'Ann',
+          comment: 'exports time out',
+          startedAt: '2025-01-02T00:00:00Z',
+          restoredAt: '2025-01-02T00:00:01.200Z',
+          trafficRestoredMs: 1_200,
+          durationMs: 1_900,
+          requests: 412,
+          failed: 0,
+        },
+      ],
+    });
+    expect(page).toContain(
+      '<td>prod</td><td>r1</td><td>r0</td><td>Ann</td><td>exports time out</td><td>2025-01-02T00:00:00Z</td><td>1.2 s</td><td>1.9 s</td><td>0 of 412</td>',
+    );
   });
 
   it('formats durations for people', () => {
