@@ -75,8 +75,10 @@ export const DEV_DEPENDENCIES = [
   // impact, replacements, IAM and security-group widening). 2.187.5 is what the pinned aws-cdk
   // CLI's toolkit resolves (`^2`) and it knows every resource type of the pinned aws-cdk-lib.
   '@aws-cdk/cloudformation-diff@2.187.5',
-  // Its peer, and on AWS the evidence step's reader of the templates deployed in each environment.
+  // Its peer, and on AWS the evidence step's reader of the templates deployed in each environment,
+  // through each environment account's lookup role (STS).
   `@aws-sdk/client-cloudformation@${AWS_SDK_VERSION}`,
+  `@aws-sdk/client-sts@${AWS_SDK_VERSION}`,
 ];
 
 /**

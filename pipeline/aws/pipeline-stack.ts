@@ -10,11 +10,13 @@ import { BaselinePromotionStep, BaselineStore, MeasuredLoad } from './baseline-s
 import { PIPELINE_ASSEMBLY_DIR, PipelineConfig, pipelineConfigProblems } from './config';
 import { GateInputSources, GateReportGroups, GateStep, RuntimeVersions, ToolVersions } from './gate-step';
 import { acknowledgeGeneratedPermissions } from './generated-permissions';
+import { InfrastructureEvidenceStep } from './infrastructure-evidence-step';
 import { ReleaseAssets, ServiceStage } from '../../stages/service-stage';
 import {
   ApprovalStep,
   BuildStep,
   EnvironmentName,
+  EVIDENCE_FOLDER,
   Gate,
   GateStep as PlannedGate,
   gateStepsOf,
@@ -123,6 +125,12 @@ export class PipelineStack extends Stack {
   readonly baselines: BaselineStore;
   /** The step after production's gates that makes the release's load summaries the baselines. */
   readonly baselinePromotion: BaselinePromotionStep;
+  /**
+   * What a person attaches to roll an environment's stage back to an earlier execution that
+   * succeeded in it (`aws codepipeline rollback-stage`): the stage's deploy actions run again
+   * with that execution's cloud assembly, templates and release.
+   */
+  readonly stageRollbackPolicy: iam.ManagedPolicy;
 
   private readonly source: CodePipelineSource;
   private readonly toolVersions: ToolVersions;
@@ -153,10 +161,12 @@ export class PipelineStack extends Stack {
       codeBuildCloneOutput: gates.some((step) => step.gate.gitHistory),
     });
 
+    const synth = this.synthStep();
     this.pipeline = new CodePipeline(this, 'Pipeline', {
       pipelineName: props.config.pipelineName,
       pipelineType: codepipeline.PipelineType.V2,
       // A newer commit waiting at a stage boundary replaces an older one: approvers see the latest.
+      // Not PARALLEL: a PARALLEL pipeline cannot roll a stage back (`aws codepipeline rollback-stage`).
       executionMode: codepipeline.ExecutionMode.SUPERSEDED,
       selfMutation: true,
       // Every environment has its own account: artifacts are encrypted with a key they can use.
@@ -164,7 +174,7 @@ export class PipelineStack extends Stack {
       enableKeyRotation: true,
       cliVersion: props.cdkCliVersion,
       cdkAssetsCliVersion: props.cdkAssetsVersion ?? CDK_ASSETS_VERSION,
-      synth: this.synthStep(),
+      synth,
       codeBuildDefaults: {
         // Pinned rather than CDK's default, which moves with aws-cdk-lib upgrades.
         buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0 },
@@ -201,8 +211,21 @@ export class PipelineStack extends Stack {
       const approvals = stage.steps.filter((step): step is ApprovalStep => step.kind === 'approval');
       const verify = this.gateStepsFor(stage, gateSteps, serviceStage);
       if (stage === production) baselinePromotion = this.baselinePromotionAfter(stage, gateSteps);
+      // Before an approval, the evidence of what the release does to the stage's deployed stacks.
+      const evidence = approvals.length
+        ? [
+            new InfrastructureEvidenceStep({
+              input: this.source,
+              assembly: synth,
+              stage: serviceStage,
+              environment: stage.name,
+            }),
+          ]
+        : [];
+      const approvalSteps = approvals.map((approval) => this.approvalStep(approval));
+      for (const approval of approvalSteps) for (const step of evidence) approval.addStepDependency(step);
       this.pipeline.addStage(serviceStage, {
-        pre: approvals.map((approval) => this.approvalStep(approval)),
+        pre: [...evidence, ...approvalSteps],
         post: [...verify, ...(baselinePromotion && stage === production ? [baselinePromotion] : [])],
       });
     }
@@ -211,6 +234,7 @@ export class PipelineStack extends Stack {
     this.baselinePromotion = baselinePromotion!;
 
     this.pipeline.buildPipeline();
+    this.stageRollbackPolicy = this.stageRollback([...stages.keys()].map((name) => pipelineStageName(name)));
     // Approval requests reach the topic from the approval action itself (its message carries the
     // review link); failures, including a rejected approval, through a notification rule.
     this.pipeline.pipeline.notifyOn('Failures', this.notifications, {
@@ -247,6 +271,8 @@ export class PipelineStack extends Stack {
       reportsDir: REPORTS_FOLDER,
       expectedVersion: this.props.commit,
       loadBaseline: this.baselines.location,
+      // Production's manual approval sees the api-compat report and accepts a breaking change by approving.
+      changeAcceptance: 'approval',
       ...(target ? { apiUrl: target.apiUrl, webUrl: target.webUrl, expectedEnvironment: target.environment.name } : {}),
     };
   }
@@ -264,7 +290,10 @@ export class PipelineStack extends Stack {
         toolVersions: this.toolVersions,
         runtimeVersions: this.runtimeVersions,
         inputs: this.gateInputs(target),
-        rolePolicyStatements: scenario ? this.baselines.readStatements(scenario.name) : [],
+        rolePolicyStatements: [
+          ...(scenario ? this.baselines.readStatements(scenario.name) : []),
+          ...(step.gate.inputs.includes('loadBaseline') && !scenario ? this.baselines.contractReadStatements() : []),
+        ],
       });
       all.set(step.id, gateStep);
       return gateStep;
@@ -292,11 +321,17 @@ export class PipelineStack extends Stack {
           : [];
       }),
     );
+    const compat = this.plan.stages.flatMap(gateStepsOf).find((step) => step.gate.name === 'api-compat');
+    const candidate = compat?.gate.reports.find((report) => report.path.endsWith('candidate.json'));
+    if (!compat || !candidate) {
+      throw new Error("the plan has no api-compat gate to promote production's API contract from");
+    }
     const promotion = new BaselinePromotionStep({
       input: this.source,
       store: this.baselines,
       measured,
       release: this.props.commit,
+      contract: { step: all.get(compat.id)!, path: candidate.path },
     });
     for (const step of gateStepsOf(production)) promotion.addStepDependency(all.get(step.id)!);
     return promotion;
@@ -308,12 +343,43 @@ export class PipelineStack extends Stack {
     return new ManualApprovalStep('Approve', {
       comment:
         `Promote to ${approval.environment.name}? The evidence is this run: the gate results ` +
-        `(${evidence}) in their CodeBuild report groups and the k6 reports in the load gates' artifacts.`,
+        `(${evidence}) in their CodeBuild report groups, the k6 reports in the load gates' artifacts, and what the ` +
+        `release does to the deployed stacks in the InfrastructureEvidence action's artifact ` +
+        `(${REPORTS_FOLDER}/${EVIDENCE_FOLDER}/infrastructure-${approval.environment.name}.txt). An IAM widening or a ` +
+        `replaced table or key is marked there: name it in your comment.`,
       // Every action of the execution links to its build, its test reports and its artifacts.
       reviewUrl:
         `https://${region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${pipelineName}` +
         `/executions/${codepipeline.GlobalVariables.executionId}/timeline?region=${region}`,
       notificationTopic: this.notifications,
+    });
+  }
+
+  /**
+   * The permissions of a rollback on demand: roll back the environments' stages (never the
+   * source), and find the execution to go back to.
+   */
+  private stageRollback(stageNames: readonly string[]): iam.ManagedPolicy {
+    const pipelineArn = this.pipeline.pipeline.pipelineArn;
+    return new iam.ManagedPolicy(this, 'StageRollback', {
+      managedPolicyName: `${this.props.config.pipelineName}-stage-rollback`,
+      description: `Roll an environment's stage of ${this.props.config.pipelineName} back to an earlier execution that succeeded in it`,
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'RollBackEnvironmentStages',
+          actions: ['codepipeline:RollbackStage'],
+          resources: stageNames.map((name) => `${pipelineArn}/${name}`),
+        }),
+        new iam.PolicyStatement({
+          sid: 'FindTheExecutionToGoBackTo',
+          actions: [
+            'codepipeline:ListPipelineExecutions',
+            'codepipeline:GetPipelineExecution',
+            'codepipeline:GetPipelineState',
+          ],
+          resources: [pipelineArn],
+        }),
+      ],
     });
   }
 

@@ -262,7 +262,9 @@ export function compareStacks(props: CompareStacksProps): InfrastructureChange {
     resources,
     widenings,
     acknowledgements,
-    marked: markedChanges(resources, widenings),
+    // The first release into an environment creates its stacks: nothing live is replaced and no
+    // access it had widens, so everything is listed as added and nothing is marked.
+    marked: props.liveRelease ? markedChanges(resources, widenings) : [],
   };
 }
 

@@ -10,3 +10,4 @@ export * from './tasks';
 export * from './contract';
 export * from './load';
 export * from './judgement';
+export * from './evidence';

@@ -197,7 +197,7 @@ describe('the pipeline stack', () => {
       const urls = { apiUrl: output(stage.apiUrl), webUrl: output(stage.webUrl) };
       const gates = gateStepsOf(stageOf(plan, name)).map((s) => s.gate);
       const actions = codeBuildActions(stageNamed(template, pipelineStageName(name))).filter(
-        (a) => a.Name !== 'promote-baseline',
+        (a) => a.Name !== 'promote-baseline' && a.Name !== 'InfrastructureEvidence',
       );
       expect(actions.map((a) => a.Name).sort()).toEqual(gates.map((g) => g.name).sort());
       for (const gate of gates) {
@@ -272,20 +272,26 @@ describe('the pipeline stack', () => {
     }
   });
 
-  it('promotes the release’s load summaries to the baselines in Prod after smoke, the only step that writes them', () => {
+  it('promotes the release’s load summaries and API contract to the baselines in Prod after smoke, the only step that writes them', () => {
     const bucketId = referencedId(synthesized.stack.resolve(synthesized.stack.baselines.bucket.bucketName))!;
     const promote = actionNamed(template, 'Prod', 'promote-baseline');
     expect(promote.RunOrder).toBeGreaterThan(actionNamed(template, 'Prod', 'smoke').RunOrder!);
     const { buildSpec } = projectOf(template, promote);
     expect(buildSpec.phases?.build?.commands).toEqual([
       `npx projen load:promote-baseline -- --to s3://<${bucketId}>/baselines/prod/ --environment prod ` +
-        `--release ${FIXTURE_COMMIT} reports/dev/load-current/summary.json reports/staging/load-tenfold/summary.json`,
+        `--release ${FIXTURE_COMMIT} --contract reports/api-compat/candidate.json ` +
+        'reports/dev/load-current/summary.json reports/staging/load-tenfold/summary.json',
     ]);
     // The summaries are the artifacts of the load gates that measured them.
     const outputs = (stage: string, gate: string) =>
       (actionNamed(template, stage, gate) as unknown as { OutputArtifacts: { Name: string }[] }).OutputArtifacts;
     expect((promote as unknown as { InputArtifacts: { Name: string }[] }).InputArtifacts).toEqual(
-      expect.arrayContaining([...outputs('Dev', 'load-current'), ...outputs('Staging', 'load-tenfold')]),
+      expect.arrayContaining([
+        ...outputs('Dev', 'load-current'),
+        ...outputs('Staging', 'load-tenfold'),
+        // The candidate's contract, as the api-compat gate compared it.
+        ...outputs('PreDeploy', 'api-compat'),
+      ]),
     );
 
     const writesBaselines = (statement: StatementJson) =>
@@ -310,6 +316,7 @@ describe('the pipeline stack', () => {
           ...LOAD_GATES.map((gate) => objectIn(`${gate}.json`)),
           ...LOAD_GATES.map((gate) => objectIn(`reference/${gate}.json`)),
           objectIn('reference/reference-history.jsonl'),
+          objectIn('openapi.json'),
         ],
       }),
     ]);
@@ -379,13 +386,13 @@ describe('the pipeline stack', () => {
     const late = structuredClone(template);
     const prodLate = stageNamed(late, 'Prod') as unknown as { Actions: PipelineAction[] };
     prodLate.Actions = prodLate.Actions.map((a) =>
-      a.ActionTypeId.Category === 'Approval' ? { ...a, RunOrder: 3 } : a,
+      a.ActionTypeId.Category === 'Approval' ? { ...a, RunOrder: 4 } : a,
     );
     expect(approvalProblems(late, 'Prod')).toEqual([
-      'Prod: prod-b2-backup-copy.Prepare runs at 2, not after the approval at 3',
-      'Prod: prod-b2-monitoring.Prepare runs at 2, not after the approval at 3',
-      'Prod: prod-b2-backup-copy.Deploy runs at 3, not after the approval at 3',
-      'Prod: prod-b2-monitoring.Deploy runs at 3, not after the approval at 3',
+      'Prod: prod-b2-backup-copy.Prepare runs at 3, not after the approval at 4',
+      'Prod: prod-b2-monitoring.Prepare runs at 3, not after the approval at 4',
+      'Prod: prod-b2-backup-copy.Deploy runs at 4, not after the approval at 4',
+      'Prod: prod-b2-monitoring.Deploy runs at 4, not after the approval at 4',
     ]);
   });
 
@@ -408,6 +415,76 @@ describe('the pipeline stack', () => {
     });
     const [group] = Object.values(api.findResources('AWS::CodeDeploy::DeploymentGroup'));
     expect(group.Properties.AlarmConfiguration.Alarms.length).toBeGreaterThan(0);
+  });
+
+  it('writes the infrastructure evidence before prod’s approval, reading the deployed templates only through each account’s lookup role', () => {
+    const evidence = actionNamed(template, 'Prod', 'InfrastructureEvidence');
+    const approval = actionNamed(template, 'Prod', 'Approve');
+    expect(evidence.RunOrder).toBeLessThan(approval.RunOrder!);
+    const prod = synthesized.stack.stages.get('prod')!;
+    expect(projectOf(template, evidence).buildSpec.phases?.build?.commands).toEqual([
+      `npx projen evidence:infra -- --environment prod --assembly cdk.out/pipeline/assembly-${prod.artifactId}`,
+    ]);
+    // The cloud assembly (the synth step's output) is one of its inputs.
+    const synthOutputs = (actionNamed(template, 'Build', 'Synth') as unknown as { OutputArtifacts: { Name: string }[] })
+      .OutputArtifacts;
+    expect((evidence as unknown as { InputArtifacts: { Name: string }[] }).InputArtifacts).toEqual(
+      expect.arrayContaining(synthOutputs),
+    );
+    // Prod's stacks are in its region and, for the backup copy, in a second one.
+    const lookupRoles = [prod.region, prod.backupCopy!.region]
+      .map((region) => `arn:aws:iam::${prod.account}:role/cdk-hnb659fds-lookup-role-${prod.account}-${region}`)
+      .sort();
+    expect(actionStatements(template, evidence)).toContainEqual(
+      expect.objectContaining({ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: lookupRoles }),
+    );
+    // Reading templates is the lookup roles' business: the step itself may touch no account's IAM or stacks.
+    const reach = actionStatements(template, evidence)
+      .flatMap(actionsOf)
+      .filter((a) => /^(sts|iam|cloudformation):/.test(a));
+    expect(reach).toEqual(['sts:AssumeRole']);
+    expect(approval.Configuration?.CustomData).toContain('reports/evidence/infrastructure-prod.txt');
+    for (const stage of ['Dev', 'Staging']) {
+      expect(stageNamed(template, stage).Actions.map((a) => a.Name)).not.toContain('InfrastructureEvidence');
+    }
+  });
+
+  it('lets a person roll an environment’s stage back to an earlier execution, with a policy that allows only that, in an execution mode that allows it', () => {
+    // A PARALLEL pipeline cannot roll a stage back.
+    expect(pipelineOf(template)).toMatchObject({ ExecutionMode: 'SUPERSEDED' });
+    const pipelineId = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline')![0];
+    const stageArn = (stage: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          `arn:aws:codepipeline:${PIPELINE_CONFIG.region}:${PIPELINE_CONFIG.account}:`,
+          { Ref: pipelineId },
+          `/${stage}`,
+        ],
+      ],
+    });
+    assertions.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      ManagedPolicyName: `${PIPELINE_CONFIG.pipelineName}-stage-rollback`,
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: 'codepipeline:RollbackStage',
+            Resource: ['Dev', 'Prod', 'Staging'].map(stageArn),
+          }),
+          Match.objectLike({
+            Action: [
+              'codepipeline:GetPipelineExecution',
+              'codepipeline:GetPipelineState',
+              'codepipeline:ListPipelineExecutions',
+            ],
+          }),
+        ],
+      },
+    });
+    // The source stage is never rolled back: only the environments' stages are in the policy.
+    expect(
+      JSON.stringify(synthesized.stack.resolve(synthesized.stack.stageRollbackPolicy.document.toJSON())),
+    ).not.toContain('/Source');
   });
 
   it('deploys each environment into its own account and region, from the environment config', () => {

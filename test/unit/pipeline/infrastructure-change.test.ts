@@ -176,6 +176,14 @@ describe("the approval's infrastructure change", () => {
     expect(live.map((s) => s.name)).toEqual(expect.arrayContaining(['Api', 'Data', 'Monitoring', 'Web']));
   });
 
+  it('lists every resource of the first release into an environment as added, and marks nothing: nothing live is replaced or widened', () => {
+    const change = compareStacks({ environment: 'prod', candidateRelease: 'r1', live: [], candidate: live });
+    expect(change.stacksAdded).toEqual(expect.arrayContaining(['Api', 'Data']));
+    expect(change.resources.every((r) => r.change === 'added')).toBe(true);
+    expect(change.resources.some((r) => r.type === 'AWS::DynamoDB::Table')).toBe(true);
+    expect(change.marked).toEqual([]);
+  });
+
   it('says the change is unknown, never "no change", when a side has no templates', () => {
     const change = compareStacks({
       environment: 'prod',
