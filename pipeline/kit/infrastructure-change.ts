@@ -196,7 +196,7 @@ function markedChanges(resources: readonly ResourceChange[], widenings: readonly
   if (iam.length) {
     marked.push({
       token: 'iam-widening',
-      text: `IAM access widens: ${iam.length} statement${iam.length === 1 ? '' : 's'} or polic${iam.length === 1 ? 'y' : 'ies'} grant more`,
+      text: `IAM access widens: ${iam.length} more grant${iam.length === 1 ? '' : 's'} (statements or managed policies)`,
     });
   }
   const rules = widenings.filter((w) => w.kind === 'security-group-rule');
