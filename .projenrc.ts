@@ -1,6 +1,7 @@
 import { javascript, typescript } from 'projen';
 import { TypeScriptModuleResolution } from 'projen/lib/javascript';
 import { SERVICE_NODE_VERSION } from './pipeline/toolchain/versions';
+import { ApiContractGates } from './projenrc/api-contract';
 import { CdkApp } from './projenrc/cdk';
 import { CodeQuality } from './projenrc/code-quality';
 import { ALLOWED_INSTALL_SCRIPTS, DEPENDENCIES, DEV_DEPENDENCIES, NODE_VERSION } from './projenrc/dependencies';
@@ -82,6 +83,7 @@ new WebFrontEnd(project);
 new ServiceRelease(project);
 new Verification(project);
 new SecurityGates(project, { sastTargets: [...RUNTIME_FOLDERS, ...DEV_FOLDERS] });
+new ApiContractGates(project);
 new LocalPipeline(project, { installTools: toolchain.installTask });
 new AwsPipeline(project);
 new PullRequestChecks(project, {

@@ -34,6 +34,8 @@ const S3_LOCATION = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
 /** The folder (or key prefix) under a baseline location that holds the reference baselines. */
 export const REFERENCE_FOLDER = 'reference';
 
+export { CONTRACT_BASELINE } from '../pipeline/model/contract';
+
 /** Beside the reference baselines: one JSON line per move of a reference, who, when and why. */
 export const REFERENCE_HISTORY = 'reference-history.jsonl';
 

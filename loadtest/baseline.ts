@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   BaselineLocation,
@@ -8,6 +8,7 @@ import {
   baselineName,
   checkEnvironment,
   checkScenario,
+  CONTRACT_BASELINE,
   readStored,
   workspaceBaselines,
   writeStored,
@@ -142,14 +143,16 @@ export function promoteBaseline(
 }
 
 const USAGE =
-  'usage: load:promote-baseline -- --to <folder or s3://bucket/prefix/> [--environment <name>] [--release <id>] <summary.json>...\n' +
-  '       load:promote-baseline -- --environment <name> [--release <id>] <summary.json>...  (that environment in the workspace)';
+  'usage: load:promote-baseline -- --to <folder or s3://bucket/prefix/> [--environment <name>] [--release <id>] [--contract <openapi.json>] <summary.json>...\n' +
+  '       load:promote-baseline -- --environment <name> [--release <id>] [--contract <openapi.json>] <summary.json>...  (that environment in the workspace)';
 
 /** What `load:promote-baseline` is asked to do. */
 export interface PromotionRequest {
   readonly location: BaselineLocation;
   readonly options: PromotionOptions;
   readonly summaries: readonly string[];
+  /** The promoted release's API contract, kept beside the baselines for the api-compat gate. */
+  readonly contract?: string;
 }
 
 /**
@@ -160,24 +163,42 @@ export function promotionRequest(args: readonly string[]): PromotionRequest {
   // `npx projen <task> -- <args>` hands the `--` on as well.
   const { values, positionals } = parseArgs({
     args: args[0] === '--' ? args.slice(1) : [...args],
-    options: { to: { type: 'string' }, environment: { type: 'string' }, release: { type: 'string' } },
+    options: {
+      to: { type: 'string' },
+      environment: { type: 'string' },
+      release: { type: 'string' },
+      contract: { type: 'string' },
+    },
     allowPositionals: true,
   });
-  if ((!values.to && !values.environment) || positionals.length === 0) throw new Error(USAGE);
+  if ((!values.to && !values.environment) || (positionals.length === 0 && !values.contract)) throw new Error(USAGE);
   const missing = positionals.filter((file) => !existsSync(file));
   if (missing.length > 0) throw new Error(`no load summary at ${missing.join(', ')}`);
+  if (values.contract && !existsSync(values.contract)) throw new Error(`no API contract at ${values.contract}`);
   return {
     location: values.to
       ? baselineLocation(values.to)
       : { kind: 'folder', folder: workspaceBaselines(values.environment!) },
     options: { environment: values.environment, release: values.release },
     summaries: positionals,
+    ...(values.contract ? { contract: values.contract } : {}),
   };
 }
 
 /** `npx projen load:promote-baseline -- --to s3://<bucket>/baselines/prod/ --release <commit> reports/load-current/summary.json ...` */
 async function main(): Promise<number> {
   const request = promotionRequest(process.argv.slice(2));
+  if (request.contract) {
+    const written = await writeStored(
+      request.location,
+      CONTRACT_BASELINE,
+      readFileSync(request.contract, 'utf8'),
+      "production's API contract",
+    );
+    console.log(
+      `API contract${request.options.environment ? ` of ${request.options.environment}` : ''} is now ${request.contract}: ${written}`,
+    );
+  }
   for (const summaryPath of request.summaries) {
     const written = await promoteBaselineTo(summaryPath, request.location, request.options);
     const summary = readSummary(summaryPath);

@@ -3,6 +3,7 @@ import { TypeScriptProject } from 'projen/lib/typescript';
 import {
   Gate,
   gateEnvironment,
+  readsOnlyTheCheckout,
   gateStepsOf,
   INSTALL_DEPENDENCIES_COMMAND,
   PIPELINE,
@@ -75,7 +76,9 @@ export class PullRequestChecks extends Component {
   preSynthesize(): void {
     const model = this.props.model ?? PIPELINE;
     const plan = planFor(model);
-    const preDeploy = gateStepsOf(stageOf(plan, 'pre-deploy'));
+    // A pull request has only its checkout: a gate that reads what a pipeline keeps (api-compat reads
+    // production's contract from the baseline store) runs in the pipelines, not here.
+    const preDeploy = gateStepsOf(stageOf(plan, 'pre-deploy')).filter((step) => readsOnlyTheCheckout(step.gate));
     const jobIds = new Map(preDeploy.map((step) => [step.id, step.gate.name]));
     for (const step of preDeploy) {
       this.workflow.addJob(step.gate.name, {

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +7,7 @@ import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../stages/compliance/acknowledge';
 import {
+  CONTRACT_BASELINE,
   EnvironmentName,
   Gate,
   INSTALL_DEPENDENCIES_COMMAND,
@@ -90,6 +92,11 @@ export class BaselineStore extends Construct {
     return this.bucket.arnForObjects(`${this.prefix}reference/load-${scenario}.json`);
   }
 
+  /** The API contract of the release promoted last, which the api-compat gate compares a candidate's with. */
+  private contractArn(): string {
+    return this.bucket.arnForObjects(`${this.prefix}${CONTRACT_BASELINE}`);
+  }
+
   /** Who moved the reference, when and why. */
   private referenceHistoryArn(): string {
     return this.bucket.arnForObjects(`${this.prefix}reference/reference-history.jsonl`);
@@ -113,6 +120,18 @@ export class BaselineStore extends Construct {
   }
 
   /**
+   * What the api-compat gate needs to read production's API contract; listing, as for the load
+   * baselines, so that "no release promoted yet" is NoSuchKey and not AccessDenied.
+   */
+  contractReadStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.contractArn()] }),
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
+      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn] }),
+    ];
+  }
+
+  /**
    * What the promote step needs, and nothing more (no delete): to replace the baselines, to set
    * a reference where there is none yet (a conditional write), and to append to the reference's
    * history (read, then write).
@@ -127,6 +146,7 @@ export class BaselineStore extends Construct {
           ...scenarios.map((scenario) => this.objectArn(scenario)),
           ...references,
           this.referenceHistoryArn(),
+          this.contractArn(),
         ],
       }),
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [...references, this.referenceHistoryArn()] }),
@@ -151,6 +171,11 @@ export interface BaselinePromotionStepProps {
   readonly measured: readonly MeasuredLoad[];
   /** The release the summaries measured, recorded with each baseline. */
   readonly release: string;
+  /**
+   * The api-compat gate's step, whose reports hold the candidate's API contract: promoted with
+   * the baselines, it is what the next release's api-compat gate compares with.
+   */
+  readonly contract: { readonly step: IFileSetProducer; readonly path: string };
 }
 
 /**
@@ -166,10 +191,17 @@ export class BaselinePromotionStep extends CodeBuildStep {
       if (!summary) throw new Error(`the ${load.gate.name} gate declares no summary to promote`);
       return `${REPORTS_FOLDER}/${load.environment}/${summary.path}`;
     });
-    const args = ['--to', props.store.location, '--environment', props.store.environment, '--release', props.release];
+    const contractFolder = `${REPORTS_FOLDER}/${path.posix.dirname(props.contract.path)}`;
+    const args = [
+      ...['--to', props.store.location, '--environment', props.store.environment, '--release', props.release],
+      ...['--contract', `${REPORTS_FOLDER}/${props.contract.path}`],
+    ];
     super('promote-baseline', {
       input: props.input,
-      additionalInputs: Object.fromEntries(props.measured.map((load) => [folder(load), load.step])),
+      additionalInputs: {
+        ...Object.fromEntries(props.measured.map((load) => [folder(load), load.step])),
+        [contractFolder]: props.contract.step,
+      },
       installCommands: [INSTALL_DEPENDENCIES_COMMAND],
       commands: [`${runTaskCommand(PROMOTE_BASELINE_TASK)} -- ${[...args, ...summaries].join(' ')}`],
       rolePolicyStatements: props.store.writeStatements(),

@@ -5,7 +5,14 @@
  * outputs, the release being deployed and the pipeline's baseline store; in the GitHub workflow
  * the reports folder) through `gateEnvironment`, which refuses to start a gate with an input unset.
  */
-export type GateInput = 'reportsDir' | 'apiUrl' | 'webUrl' | 'expectedVersion' | 'expectedEnvironment' | 'loadBaseline';
+export type GateInput =
+  'reportsDir' | 'apiUrl' | 'webUrl' | 'expectedVersion' | 'expectedEnvironment' | 'loadBaseline' | 'changeAcceptance';
+
+/**
+ * The API contract of the release promoted last, kept at the baseline location beside its load
+ * summaries: what the api-compat gate compares a candidate's contract with.
+ */
+export const CONTRACT_BASELINE = 'openapi.json';
 
 export interface GateInputSpec {
   /** The environment variable the gate reads it from. */
@@ -31,7 +38,12 @@ export const GATE_INPUTS: Readonly<Record<GateInput, GateInputSpec>> = {
   loadBaseline: {
     variable: 'B2_LOAD_BASELINE_LOCATION',
     description:
-      "where the last promoted release's load summaries are kept (`load-<scenario>.json`): a folder, or an s3:// prefix",
+      "where the last promoted release's load summaries (`load-<scenario>.json`) and its API contract (`openapi.json`) are kept: a folder, or an s3:// prefix",
+  },
+  changeAcceptance: {
+    variable: 'B2_CHANGE_ACCEPTANCE',
+    description:
+      '`approval` when the approval before production sees the changes the gate reports and must accept the breaking ones by name; otherwise the gate fails on them',
   },
 };
 
@@ -42,6 +54,14 @@ export type GateInputValues = Partial<Record<GateInput, string>>;
 export interface ContractedGate {
   readonly name: string;
   readonly inputs: readonly GateInput[];
+}
+
+/**
+ * A gate that reads nothing but the checkout (and writes its reports): it can run wherever the
+ * code is, a pull request included. Others read what a pipeline keeps or deploys.
+ */
+export function readsOnlyTheCheckout(gate: ContractedGate): boolean {
+  return gate.inputs.every((input) => input === 'reportsDir');
 }
 
 /** The inputs a gate declares that are unset (or empty) among the variables it would be given. */

@@ -15,7 +15,9 @@ export type GateName =
   | 'deps'
   | 'unit'
   | 'infra'
+  | 'api-compat'
   | 'integration'
+  | 'dast'
   | 'e2e'
   | `load-${LoadScenarioName}`
   | 'smoke';
@@ -183,6 +185,22 @@ export const GATES: Record<GateName, Gate> = {
     inputs: CHECKOUT_INPUTS,
     timeoutMinutes: GATE_TIMEOUT_MINUTES,
   },
+  'api-compat': {
+    name: 'api-compat',
+    task: 'api:compat',
+    title: "oasdiff: the API contract against production's",
+    phase: 'pre-deploy',
+    tools: ['oasdiff'],
+    reports: [
+      { format: 'json', path: 'api-compat/changes.json' },
+      { format: 'junit', path: 'api-compat/junit.xml' },
+      // The candidate's contract as compared: the promotion after production keeps it for the next release.
+      { format: 'json', path: 'api-compat/candidate.json' },
+    ],
+    // Production's contract is kept with its baselines; a breaking change is for production's approval to accept.
+    inputs: ['reportsDir', 'expectedVersion', 'loadBaseline', 'changeAcceptance'],
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
+  },
   integration: {
     name: 'integration',
     task: 'test:integration',
@@ -206,6 +224,22 @@ export const GATES: Record<GateName, Gate> = {
     ],
     inputs: ['reportsDir', 'webUrl'],
     timeoutMinutes: GATE_TIMEOUT_MINUTES,
+  },
+  dast: {
+    name: 'dast',
+    task: 'dast',
+    title: 'schemathesis against the contract the environment serves',
+    phase: 'post-deploy',
+    tools: ['schemathesis'],
+    reports: [
+      { format: 'junit', path: 'dast/junit.xml' },
+      { format: 'json', path: 'dast/schemathesis.json' },
+      { format: 'html', path: 'dast/html/index.html' },
+    ],
+    inputs: ['reportsDir', 'apiUrl'],
+    // Bounded by its own time budget (45 s by default); the rest is start-up and the reports.
+    timeoutMinutes: GATE_TIMEOUT_MINUTES,
+    unavailableExitCode: 3,
   },
   ...(Object.fromEntries(LOAD_GATE_LIST.map((gate) => [gate.name, gate])) as Record<`load-${LoadScenarioName}`, Gate>),
   smoke: {

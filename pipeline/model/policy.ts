@@ -48,12 +48,13 @@ export interface PromotionPolicy {
 const MAX_ERROR_RATE: Record<EnvironmentConfig['name'], number> = { dev: 0.05, staging: 0.01, prod: 0.001 };
 
 /**
- * The gates after each deploy. In dev the API and browser tests run side by side and the load
- * test only after both, so that its numbers are not skewed by their traffic; in staging the
+ * The gates after each deploy. In dev the API and browser tests run side by side, then DAST (its
+ * fuzzing would crowd their sign-ups), and the load test only after them, so that its numbers are
+ * not skewed by their traffic; in staging the
  * smoke test proves the release answers before it is put under 10x load.
  */
 const VERIFY: Record<EnvironmentConfig['name'], readonly GateGroup[]> = {
-  dev: [['integration', 'e2e'], ['load-current']],
+  dev: [['integration', 'e2e'], ['dast'], ['load-current']],
   staging: [['smoke'], ['load-tenfold']],
   prod: [['smoke']],
 };
@@ -74,7 +75,7 @@ function promotion(environment: EnvironmentConfig): Promotion {
 
 /** The one promotion policy every engine renders. */
 export const PROMOTION_POLICY: PromotionPolicy = {
-  preDeploy: ['lint', 'typecheck', 'sast', 'secrets', 'deps', 'unit', 'infra'],
+  preDeploy: ['lint', 'typecheck', 'sast', 'secrets', 'deps', 'unit', 'infra', 'api-compat'],
   promotions: PROMOTION_ORDER.map(promotion),
 };
 

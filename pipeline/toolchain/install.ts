@@ -50,6 +50,7 @@ function need(prerequisite: Prerequisite, tool: ToolSpec): void {
  */
 const OFFLINE_ENV: Partial<Record<ToolName, Record<string, string>>> = {
   semgrep: { SEMGREP_ENABLE_VERSION_CHECK: '0', SEMGREP_SEND_METRICS: 'off' },
+  schemathesis: { SCHEMATHESIS_TELEMETRY: 'false' },
 };
 
 function launcherIntoBin(name: ToolName, target: string): void {

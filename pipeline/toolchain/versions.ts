@@ -3,7 +3,16 @@
  * CodeBuild steps of the AWS pipeline and the local engine all read this one table.
  */
 export type ToolName =
-  'semgrep' | 'cfn-lint' | 'k6' | 'gitleaks' | 'actionlint' | 'dynamodb-local' | 'chromium' | 'node';
+  | 'semgrep'
+  | 'cfn-lint'
+  | 'k6'
+  | 'gitleaks'
+  | 'actionlint'
+  | 'dynamodb-local'
+  | 'chromium'
+  | 'node'
+  | 'schemathesis'
+  | 'oasdiff';
 
 export type ToolSource =
   | { readonly kind: 'pypi'; readonly package: string }
@@ -61,6 +70,18 @@ export const PINNED_TOOLS: Record<ToolName, ToolSpec> = {
       module: 'github.com/zricethezav/gitleaks/v8',
       mainPackage: 'github.com/zricethezav/gitleaks/v8',
     },
+  },
+  schemathesis: {
+    name: 'schemathesis',
+    version: '4.32.5',
+    purpose: "DAST gate: property-based requests against the deployed dev, driven by the API's OpenAPI document",
+    source: { kind: 'pypi', package: 'schemathesis' },
+  },
+  oasdiff: {
+    name: 'oasdiff',
+    version: '1.39.0',
+    purpose: "api-compat gate: breaking changes between prod's API contract and the candidate's, offline",
+    source: { kind: 'go', module: 'github.com/oasdiff/oasdiff', mainPackage: 'github.com/oasdiff/oasdiff' },
   },
   actionlint: {
     name: 'actionlint',

@@ -81,9 +81,9 @@ function plantedRelease(change?: { file: string; anchor: string; insert: string 
 
 const MEMORY_ROUTES = 'service/src/memories/routes.ts';
 /** The read route's first line: a fault planted after it hits `GET /memories/:id` only. */
-const READ_ROUTE = `    .get('/:id', validMemoryId, async (c) => {`;
+const READ_ROUTE = `    .openapi(ROUTES.getMemory, async (c) => {`;
 /** The memories router: middleware planted here slows every memories endpoint (not login). */
-const MEMORY_ROUTER = `  return new Hono<AppEnv>()`;
+const MEMORY_ROUTER = `  return new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalidInput })`;
 
 /** What a load gate of a run measured and decided, from its summary.json. */
 function loadSummary(run: Delivery, environment: string, gate: string): LoadSummary {
@@ -206,7 +206,10 @@ describe('release judgement on the local engine', () => {
       // A clean release through the load gate: its promotion to prod makes prod's baseline.
       const baseline = await deliver(clean, 'the baseline of the load gate', 'load-current');
       expect(baseline.summary.outcome, baseline.output.slice(-3_000)).toBe('promoted');
-      expect(baseline.summary.baselinesPromoted).toEqual([expect.stringContaining('load-current')]);
+      expect(baseline.summary.baselinesPromoted).toEqual([
+        expect.stringContaining('load-current'),
+        expect.stringContaining('API contract'),
+      ]);
     }, 900_000);
 
     it('blocks a uniform slowdown of every memories endpoint that stays under 200 ms, naming the endpoints', async () => {

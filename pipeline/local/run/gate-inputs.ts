@@ -25,5 +25,7 @@ export function localGateEnvironment(step: GateStep, context: LocalGateContext):
     expectedVersion: context.releaseVersion,
     expectedEnvironment: step.environment?.name,
     loadBaseline: context.baselineLocation,
+    // Production always waits for a person's approval: a breaking API change is theirs to accept.
+    changeAcceptance: 'approval',
   });
 }

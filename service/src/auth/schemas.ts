@@ -1,14 +1,17 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_PASSWORD_LENGTH, newPassword } from './password-policy';
 
-/** RFC 5321's limit on a forward path; one spelling per address, so it is compared lower-cased. */
+/**
+ * RFC 5321's limit on a forward path; one spelling per address, so it is compared lower-cased.
+ * The contract states zod's own pattern, so clients (and the DAST gate) know what it accepts.
+ */
 const email = z
   .string()
   .trim()
   .toLowerCase()
   .max(254, 'must be at most 254 characters')
   .pipe(z.email('must be an email address'))
-  .openapi({ format: 'email', example: 'ada@example.com' });
+  .openapi({ format: 'email', pattern: z.regexes.email.source, example: 'ada@example.com' });
 
 export const registrationSchema = z
   .strictObject({ email, password: newPassword.openapi({ example: 'correct horse battery staple' }) })

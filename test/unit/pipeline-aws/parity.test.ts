@@ -16,7 +16,7 @@ import {
 import { CfnTemplate, SYNTHESIS_TIMEOUT_MS, synthesizePipeline } from './pipeline-synthesis';
 import { codeBuildActions, projectOf, stageNamed } from './pipeline-template';
 import { PipelineRun } from '../../../pipeline/local/run/pipeline-run';
-import { GateName, GATES, planFor, StageName } from '../../../pipeline/model';
+import { GateName, GATES, planFor, readsOnlyTheCheckout, StageName } from '../../../pipeline/model';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 const ALL_STAGES: StageName[] = ['build', 'pre-deploy', 'dev', 'staging', 'prod'];
@@ -44,26 +44,49 @@ describe('the engines', () => {
    * Every engine that renders the model, with the stages it renders: one line per engine, read
    * back from what that engine actually runs.
    */
-  const engines: { name: string; stages: readonly StageName[]; view: () => EngineView }[] = [
-    { name: 'the CDK Pipeline (CodePipeline)', stages: ALL_STAGES, view: () => codePipelineView(template) },
+  /** The model's view of the gates an engine renders: all of them, or only those that read nothing but the checkout. */
+  const modelFor = (checkoutOnly: boolean): EngineView =>
+    checkoutOnly
+      ? { ...model, gates: model.gates.filter((gate) => readsOnlyTheCheckout(GATES[gate.gate as GateName])) }
+      : model;
+
+  const engines: { name: string; stages: readonly StageName[]; checkoutOnly: boolean; view: () => EngineView }[] = [
+    {
+      name: 'the CDK Pipeline (CodePipeline)',
+      stages: ALL_STAGES,
+      checkoutOnly: false,
+      view: () => codePipelineView(template),
+    },
     {
       name: 'the GitHub pull-request workflow',
       stages: ['pre-deploy'],
+      // A pull request has its checkout only: gates that read a pipeline's store run in the pipelines.
+      checkoutOnly: true,
       view: () => workflowView(pullRequestWorkflow()),
     },
-    { name: 'the local engine', stages: ALL_STAGES, view: () => localEngineView(PipelineRun.planOf(undefined).plan) },
+    {
+      name: 'the local engine',
+      stages: ALL_STAGES,
+      checkoutOnly: false,
+      view: () => localEngineView(PipelineRun.planOf(undefined).plan),
+    },
   ];
 
   it.each(engines)(
     '$name runs the model’s gates under the same names, with the same tasks, in the same order',
     (engine) => {
-      expect(parityProblems(model, engine.view(), engine.stages)).toEqual([]);
+      expect(parityProblems(modelFor(engine.checkoutOnly), engine.view(), engine.stages)).toEqual([]);
     },
   );
 
+  it('leaves out of the pull-request workflow only the gates that read what a pipeline keeps', () => {
+    const left = model.gates.filter((gate) => gate.stage === 'pre-deploy' && !modelFor(true).gates.includes(gate));
+    expect(left.map((gate) => gate.gate)).toEqual(['api-compat']);
+  });
+
   it.each(engines)('$name fills every input each gate declares, through the gate contract', (engine) => {
     const actual = engine.view();
-    const expected = model.gates.filter((gate) => engine.stages.includes(gate.stage));
+    const expected = modelFor(engine.checkoutOnly).gates.filter((gate) => engine.stages.includes(gate.stage));
     expect(expected.length).toBeGreaterThan(0);
     for (const want of expected) {
       const got = actual.gates.find((gate) => gate.stage === want.stage && gate.gate === want.gate);
@@ -86,6 +109,7 @@ describe('the engines', () => {
     const stages = (view: EngineView) => view.gates.map((g) => `${g.stage}/${g.gate}:${g.task}`);
     expect(stages(codePipelineView(template))).toEqual(expect.arrayContaining(stages(model)));
     expect(codePipelineView(template).gates.find((g) => g.gate === 'load-current')?.after).toEqual([
+      'dast',
       'e2e',
       'integration',
     ]);
@@ -95,7 +119,7 @@ describe('the engines', () => {
     it('when a gate job is removed from the workflow', () => {
       const workflow = copy(pullRequestWorkflow()) as { jobs: Record<string, unknown> };
       delete workflow.jobs.sast;
-      expect(parityProblems(model, workflowView(workflow as WorkflowJson), ['pre-deploy'])).toEqual([
+      expect(parityProblems(modelFor(true), workflowView(workflow as WorkflowJson), ['pre-deploy'])).toEqual([
         'pre-deploy/sast (task sast) is missing',
       ]);
     });
@@ -104,7 +128,7 @@ describe('the engines', () => {
       const workflow = copy(pullRequestWorkflow());
       const job = workflow.jobs.unit as { steps: { run?: string }[] };
       job.steps = job.steps.map((step) => (step.run === 'npx projen test:unit' ? { run: 'npx projen test' } : step));
-      expect(parityProblems(model, workflowView(workflow), ['pre-deploy'])).toEqual([
+      expect(parityProblems(modelFor(true), workflowView(workflow), ['pre-deploy'])).toEqual([
         'pre-deploy/unit runs test, not test:unit',
       ]);
     });
@@ -112,15 +136,15 @@ describe('the engines', () => {
     it('when the workflow orders gates the model runs side by side', () => {
       const workflow = copy(pullRequestWorkflow()) as { jobs: Record<string, { needs?: string[] }> };
       workflow.jobs.unit.needs = ['lint'];
-      expect(parityProblems(model, workflowView(workflow as unknown as WorkflowJson), ['pre-deploy'])).toEqual([
-        'pre-deploy/unit waits for [lint], not []',
-      ]);
+      expect(parityProblems(modelFor(true), workflowView(workflow as unknown as WorkflowJson), ['pre-deploy'])).toEqual(
+        ['pre-deploy/unit waits for [lint], not []'],
+      );
     });
 
     it('when the workflow runs a gate the model runs after a deploy', () => {
       const workflow = copy(pullRequestWorkflow()) as { jobs: Record<string, unknown> };
       workflow.jobs.smoke = { steps: [{ run: 'npm ci' }, { run: 'npx projen smoke' }] };
-      expect(parityProblems(model, workflowView(workflow as WorkflowJson), ['pre-deploy'])).toEqual([
+      expect(parityProblems(modelFor(true), workflowView(workflow as WorkflowJson), ['pre-deploy'])).toEqual([
         'pre-deploy/smoke (task smoke) is not in the model',
       ]);
     });
@@ -143,7 +167,8 @@ describe('the engines', () => {
         action.Name === 'load-current' ? { ...action, RunOrder: e2e.RunOrder } : action,
       );
       expect(parityProblems(model, codePipelineView(mutated), ALL_STAGES)).toEqual([
-        'dev/load-current waits for [], not [e2e, integration]',
+        'dev/dast waits for [e2e, integration, load-current], not [e2e, integration]',
+        'dev/load-current waits for [], not [dast, e2e, integration]',
       ]);
     });
 
@@ -173,9 +198,9 @@ describe('the engines', () => {
     it('when a workflow job loses the reports folder the contract gives it', () => {
       const workflow = copy(pullRequestWorkflow()) as { jobs: Record<string, { env?: Record<string, string> }> };
       delete workflow.jobs.sast.env;
-      expect(parityProblems(model, workflowView(workflow as unknown as WorkflowJson), ['pre-deploy'])).toEqual([
-        'pre-deploy/sast: B2_REPORTS_DIR is not set',
-      ]);
+      expect(parityProblems(modelFor(true), workflowView(workflow as unknown as WorkflowJson), ['pre-deploy'])).toEqual(
+        ['pre-deploy/sast: B2_REPORTS_DIR is not set'],
+      );
     });
 
     it('when the local engine has no baseline location to give the load gates', () => {
@@ -184,6 +209,7 @@ describe('the engines', () => {
         baselineLocation: '',
       });
       expect(parityProblems(model, view, ALL_STAGES)).toEqual([
+        'pre-deploy/api-compat: B2_LOAD_BASELINE_LOCATION is not set',
         'dev/load-current: B2_LOAD_BASELINE_LOCATION is not set',
         'staging/load-tenfold: B2_LOAD_BASELINE_LOCATION is not set',
       ]);
@@ -193,7 +219,8 @@ describe('the engines', () => {
       const allBut = (Object.keys(GATES) as GateName[]).filter((name) => name !== 'e2e');
       expect(parityProblems(model, localEngineView(PipelineRun.planOf(allBut).plan), ALL_STAGES)).toEqual([
         'dev/e2e (task e2e) is missing',
-        'dev/load-current waits for [integration], not [e2e, integration]',
+        'dev/dast waits for [integration], not [e2e, integration]',
+        'dev/load-current waits for [dast, integration], not [dast, e2e, integration]',
       ]);
     });
 
@@ -202,9 +229,12 @@ describe('the engines', () => {
       const trimmed = {
         stages: plan.stages.map((s) => ({ ...s, steps: s.steps.filter((step) => step.id !== 'pre-deploy/deps') })),
       };
-      expect(parityProblems(planView(trimmed), workflowView(pullRequestWorkflow()), ['pre-deploy'])).toEqual([
-        'pre-deploy/deps (task deps) is not in the model',
-      ]);
+      const checkoutOnly = planView(trimmed).gates.filter((gate) => readsOnlyTheCheckout(GATES[gate.gate as GateName]));
+      expect(
+        parityProblems({ ...planView(trimmed), gates: checkoutOnly }, workflowView(pullRequestWorkflow()), [
+          'pre-deploy',
+        ]),
+      ).toEqual(['pre-deploy/deps (task deps) is not in the model']);
     });
   });
 });

@@ -314,9 +314,9 @@ describe('the pipeline stack', () => {
         Action: 's3:PutObject',
         Resource: [
           ...LOAD_GATES.map((gate) => objectIn(`${gate}.json`)),
+          objectIn('openapi.json'),
           ...LOAD_GATES.map((gate) => objectIn(`reference/${gate}.json`)),
           objectIn('reference/reference-history.jsonl'),
-          objectIn('openapi.json'),
         ],
       }),
     ]);

@@ -173,17 +173,19 @@ describe('the plan', () => {
       'deps',
       'unit',
       'infra',
+      'api-compat',
     ]);
     for (const step of gates) expect(step.after).toEqual([]);
   });
 
-  it('deploys each environment before its gates, and loads dev only after its API and browser tests', () => {
+  it('deploys each environment before its gates, and loads dev only after its API, browser and DAST tests', () => {
     const dev = stageOf(plan, 'dev');
     expect(dev.steps.map((step) => [step.id, step.after])).toEqual([
       ['dev/deploy', []],
       ['dev/integration', ['dev/deploy']],
       ['dev/e2e', ['dev/deploy']],
-      ['dev/load-current', ['dev/integration', 'dev/e2e']],
+      ['dev/dast', ['dev/integration', 'dev/e2e']],
+      ['dev/load-current', ['dev/dast']],
     ]);
     expect(stageOf(plan, 'staging').steps.map((step) => [step.id, step.after])).toEqual([
       ['staging/deploy', []],
@@ -209,8 +211,10 @@ describe('the plan', () => {
       'pre-deploy/deps',
       'pre-deploy/unit',
       'pre-deploy/infra',
+      'pre-deploy/api-compat',
       'dev/integration',
       'dev/e2e',
+      'dev/dast',
       'dev/load-current',
       'staging/smoke',
       'staging/load-tenfold',

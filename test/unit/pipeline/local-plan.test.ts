@@ -14,7 +14,9 @@ const names = (waves: ReturnType<typeof wavesOf>): string[][] => waves.map((w) =
 
 describe("the local engine's reading of the model's plan", () => {
   it('runs every pre-deploy gate of the model in one wave, side by side', () => {
-    expect(names(preDeployWaves(plan))).toEqual([['deps', 'infra', 'lint', 'sast', 'secrets', 'typecheck', 'unit']]);
+    expect(names(preDeployWaves(plan))).toEqual([
+      ['api-compat', 'deps', 'infra', 'lint', 'sast', 'secrets', 'typecheck', 'unit'],
+    ]);
   });
 
   it('promotes through the model environments in order, with the approval where the model puts it', () => {
@@ -25,7 +27,7 @@ describe("the local engine's reading of the model's plan", () => {
 
   it("verifies each environment in the model's gate groups, one group after the other", () => {
     const [dev, staging, prod] = environmentStages(plan);
-    expect(names(dev.verify)).toEqual([['e2e', 'integration'], ['load-current']]);
+    expect(names(dev.verify)).toEqual([['e2e', 'integration'], ['dast'], ['load-current']]);
     expect(names(staging.verify)).toEqual([['smoke'], ['load-tenfold']]);
     expect(names(prod.verify)).toEqual([['smoke']]);
   });
