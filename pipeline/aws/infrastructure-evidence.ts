@@ -82,6 +82,47 @@ async function deployedTemplate(stack: DeployedStack, sts: STSClient): Promise<R
   }
 }
 
+export interface InfrastructureEvidenceProps {
+  readonly environment: string;
+  /** The stage's folder in the cloud assembly. */
+  readonly assembly: string;
+  /** @default `reports/evidence` */
+  readonly outDir?: string;
+  /** The release compared, as the approver knows it. @default the commit CodeBuild checked out */
+  readonly release?: string;
+}
+
+/** Compares the stage's deployed stacks with the candidate's and writes the evidence; resolves to its text. */
+export async function writeInfrastructureEvidence(props: InfrastructureEvidenceProps): Promise<string> {
+  const stacks = stacksOf(props.assembly);
+  const sts = new STSClient({});
+  const live: StackTemplate[] = [];
+  const candidate: StackTemplate[] = [];
+  try {
+    for (const stack of stacks) {
+      candidate.push({ name: stack.name, template: JSON.parse(readFileSync(stack.templateFile, 'utf8')) });
+      const deployed = await deployedTemplate(stack, sts);
+      if (deployed) live.push({ name: stack.name, template: deployed });
+    }
+  } finally {
+    sts.destroy();
+  }
+  const change = compareStacks({
+    environment: props.environment,
+    candidateRelease: props.release ?? process.env.CODEBUILD_RESOLVED_SOURCE_VERSION ?? 'the candidate',
+    // Deployed stacks carry no release id: what is live is "the deployed stacks".
+    liveRelease: live.length ? 'the deployed stacks' : undefined,
+    live,
+    candidate,
+  });
+  const out = props.outDir ?? path.join(REPORTS_FOLDER, EVIDENCE_FOLDER);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, `infrastructure-${props.environment}.json`), `${JSON.stringify(change, null, 2)}\n`);
+  const text = renderInfrastructureChange(change).join('\n');
+  writeFileSync(path.join(out, `infrastructure-${props.environment}.txt`), `${text}\n`);
+  return text;
+}
+
 async function main(): Promise<number> {
   const { values } = parseCommandLine(process.argv.slice(2), {
     environment: { type: 'string' },
@@ -90,31 +131,7 @@ async function main(): Promise<number> {
   if (!values.environment || !values.assembly) {
     throw new Error('evidence:infra needs --environment <name> and --assembly <the stage’s cloud assembly folder>');
   }
-  const stacks = stacksOf(values.assembly);
-  const sts = new STSClient({});
-  const live: StackTemplate[] = [];
-  const candidate: StackTemplate[] = [];
-  for (const stack of stacks) {
-    candidate.push({ name: stack.name, template: JSON.parse(readFileSync(stack.templateFile, 'utf8')) });
-    const deployed = await deployedTemplate(stack, sts);
-    if (deployed) live.push({ name: stack.name, template: deployed });
-  }
-  sts.destroy();
-  const release = process.env.CODEBUILD_RESOLVED_SOURCE_VERSION ?? 'the candidate';
-  const change = compareStacks({
-    environment: values.environment,
-    candidateRelease: release,
-    // Deployed stacks carry no release id: what is live is "the deployed stacks".
-    liveRelease: live.length ? 'the deployed stacks' : undefined,
-    live,
-    candidate,
-  });
-  const out = path.join(REPORTS_FOLDER, EVIDENCE_FOLDER);
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, `infrastructure-${values.environment}.json`), `${JSON.stringify(change, null, 2)}\n`);
-  const text = renderInfrastructureChange(change).join('\n');
-  writeFileSync(path.join(out, `infrastructure-${values.environment}.txt`), `${text}\n`);
-  console.log(text);
+  console.log(await writeInfrastructureEvidence({ environment: values.environment, assembly: values.assembly }));
   return 0;
 }
 
