@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { parseCommandLine, runMain } from '../pipeline/kit/cli';
@@ -200,8 +200,14 @@ runMain(async () => {
     seed: { type: 'string' },
   });
   const apiUrl = apiUrlFromEnvironment();
+  const reports = reportDir('dast');
   const unreachable = await reachContract(apiUrl);
   if (unreachable) {
+    // `npx projen` turns every failure into exit code 1: the engines read "could not check" here.
+    writeFileSync(
+      path.join(reports, DAST_REPORTS.json),
+      `${JSON.stringify({ status: 'unavailable', reason: unreachable }, null, 2)}\n`,
+    );
     console.error(`dast could not check: ${unreachable}`);
     return DAST_UNAVAILABLE_EXIT_CODE;
   }
@@ -211,7 +217,6 @@ runMain(async () => {
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} ${raw} is not a whole number of at least 1`);
     return value;
   };
-  const reports = reportDir('dast');
   const result = await runDast({
     schemathesis: await requireTool('schemathesis'),
     apiUrl,

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { EnvironmentState } from '../../pipeline/local/environments/environment-
 import { freePort } from '../../pipeline/local/environments/free-port';
 import { RunSummary } from '../../pipeline/local/run/run-record';
 import { EngineResult, runEngine } from '../harness/engine-process';
+import { PlantedChange, plantedRelease, plantedTree } from '../harness/planted-release';
 import { ScratchProject } from '../harness/scratch-project';
 
 /**
@@ -56,27 +56,11 @@ async function deliver(release: string, why: string, gates = 'none'): Promise<De
   return { ...run, summary };
 }
 
-/**
- * A copy of this checkout with one change to a service source file, committed (a release is
- * named after its commit) and built by the project's bundle task. Resolves to its release folder.
- */
-function plantedRelease(change?: { file: string; anchor: string; insert: string }): string {
-  const tree = new ScratchProject();
+/** A release of this checkout with one change to a service source file (or none), built by the bundle task. */
+function plantedReleaseOf(change?: PlantedChange): string {
+  const tree = plantedTree(change ? [change] : []);
   trees.push(tree);
-  if (change) {
-    const file = path.join(tree.root, change.file);
-    const source = readFileSync(file, 'utf8');
-    if (!source.includes(change.anchor)) {
-      throw new Error(`${change.file} no longer holds the anchor of the planted change`);
-    }
-    writeFileSync(file, source.replace(change.anchor, `${change.anchor}${change.insert}`));
-  }
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: tree.root, stdio: 'pipe' });
-  git('add', '-A');
-  git('-c', 'user.name=Judgement Test', '-c', 'user.email=judgement@example.com', 'commit', '-qm', 'planted');
-  const built = tree.run('bundle');
-  if (built.status !== 0) throw new Error(`bundling the planted tree failed: ${built.output.slice(-2_000)}`);
-  return path.join(tree.root, 'dist', 'release');
+  return plantedRelease(tree);
 }
 
 const MEMORY_ROUTES = 'service/src/memories/routes.ts';
@@ -114,7 +98,7 @@ beforeAll(async () => {
     B2_PIPELINE_DIR: path.join(workspace, 'pipeline'),
     B2_LOCAL_PORTS: `dynamodb=${ports.database},dev=${ports.dev},staging=${ports.staging},prod=${ports.prod}`,
   };
-  clean = plantedRelease();
+  clean = plantedReleaseOf();
   // The first release of each environment takes all traffic at once: every later one is judged beside it.
   const first = await deliver(clean, 'the first release of the environments');
   expect(first.summary.outcome, first.output.slice(-3_000)).toBe('promoted');
@@ -145,7 +129,7 @@ describe('release judgement on the local engine', () => {
 
   it('rolls back a release failing about 5% of one read endpoint only in prod, in its canary, with traffic back at once', async () => {
     const prodBefore = liveIn('prod');
-    const faulty = plantedRelease({
+    const faulty = plantedReleaseOf({
       file: MEMORY_ROUTES,
       anchor: READ_ROUTE,
       insert: `\n      if (process.env.B2_ENVIRONMENT === 'prod' && Math.random() < 0.05) throw new Error('planted: reading fails in prod');`,
@@ -175,7 +159,7 @@ describe('release judgement on the local engine', () => {
 
   it('rolls back a release slow only in prod, judged against the previous release, naming the endpoints', async () => {
     const prodBefore = liveIn('prod');
-    const slow = plantedRelease({
+    const slow = plantedReleaseOf({
       file: MEMORY_ROUTES,
       anchor: MEMORY_ROUTER,
       insert: `\n    .use(async (_c, next) => {\n      if (process.env.B2_ENVIRONMENT === 'prod') await new Promise((resolve) => setTimeout(resolve, 60));\n      await next();\n    })`,
@@ -196,7 +180,7 @@ describe('release judgement on the local engine', () => {
 
   describe('the load gate in dev, per endpoint against prod’s baseline', () => {
     /** Memories middleware that delays the endpoints it names, in every environment. */
-    const slower = (condition: string): { file: string; anchor: string; insert: string } => ({
+    const slower = (condition: string): PlantedChange => ({
       file: MEMORY_ROUTES,
       anchor: MEMORY_ROUTER,
       insert: `\n    .use(async (c, next) => {\n      if (${condition}) await new Promise((resolve) => setTimeout(resolve, 25));\n      await next();\n    })`,
@@ -214,7 +198,11 @@ describe('release judgement on the local engine', () => {
 
     it('blocks a uniform slowdown of every memories endpoint that stays under 200 ms, naming the endpoints', async () => {
       const prodBefore = liveIn('prod');
-      const run = await deliver(plantedRelease(slower('true')), 'every memories endpoint 25 ms slower', 'load-current');
+      const run = await deliver(
+        plantedReleaseOf(slower('true')),
+        'every memories endpoint 25 ms slower',
+        'load-current',
+      );
       expect(run.summary.outcome, run.output.slice(-3_000)).toBe('rolled-back');
       const gate = run.summary.steps.find((step) => step.id === 'dev/load-current');
       expect(gate?.status).toBe('failed');
@@ -231,7 +219,7 @@ describe('release judgement on the local engine', () => {
     it('blocks a slowdown of one endpoint only, naming it', async () => {
       const prodBefore = liveIn('prod');
       const run = await deliver(
-        plantedRelease(slower(`c.req.method === 'GET' && c.req.query('q') !== undefined`)),
+        plantedReleaseOf(slower(`c.req.method === 'GET' && c.req.query('q') !== undefined`)),
         'search 25 ms slower',
         'load-current',
       );

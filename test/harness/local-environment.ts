@@ -30,6 +30,8 @@ export interface LocalEnvironmentProps {
   readonly corsOrigins?: readonly string[];
   /** More service settings (SETTING names), e.g. `B2_TEST_DELAY_MS` or a rate limit. */
   readonly settings?: Readonly<Record<string, string>>;
+  /** A release folder to run instead of the file's own build of this checkout (a planted release). @default the file's release */
+  readonly releaseDir?: string;
 }
 
 export interface LocalEnvironment {
@@ -86,7 +88,7 @@ export function useLocalEnvironments(): LocalEnvironments {
     client.destroy();
 
     const server = new ReleaseProcess({
-      release: { id: table, commit: version, dir: releaseDir },
+      release: { id: table, commit: version, dir: props.releaseDir ?? releaseDir },
       settings: {
         [SETTING.environment]: environment,
         [SETTING.version]: version,
