@@ -176,3 +176,17 @@ describe('rate limiting over HTTP', () => {
     expect(other.status).toBe(200);
   });
 });
+
+describe('the API contract over HTTP', () => {
+  it('is served at /openapi.json as OpenAPI 3.1, naming the release that answers', async () => {
+    const health = await api.call('GET', '/health');
+    const contract = await api.call('GET', '/openapi.json');
+    expect(contract.status).toBe(200);
+    expect(contract.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(contract.body.openapi).toBe('3.1.0');
+    expect(contract.body.info.version).toBe(health.body.version);
+    expect(Object.keys(contract.body.paths)).toEqual(
+      expect.arrayContaining(['/health', '/auth/login', '/memories/{id}']),
+    );
+  });
+});
