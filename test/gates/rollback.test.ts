@@ -70,6 +70,14 @@ const auditLines = (): Record<string, unknown>[] =>
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
+/** The release named by the API contract kept for prod's next api-compat gate. */
+const prodContractVersion = (): string =>
+  (
+    JSON.parse(readFileSync(path.join(workspace, 'baselines', 'prod', 'openapi.json'), 'utf8')) as {
+      info: { version: string };
+    }
+  ).info.version;
+
 /** Every file of the workspace with a digest of its bytes, leaving out the hosts' logs: equal snapshots mean nothing changed. */
 function snapshot(): Record<string, string> {
   const files: Record<string, string> = {};
@@ -125,10 +133,17 @@ describe('pipeline:rollback on the local engine', () => {
     cpSync(first.release.dir, copy, { recursive: true });
     renameSync(path.join(copy, 'server', 'index.mjs'), path.join(copy, 'server', 'b2.mjs'));
     writeFileSync(path.join(copy, 'server', 'index.mjs'), "await import('./b2.mjs');\n");
+    // Its contract names it, so that the contract kept for prod's next release shows which release it is.
+    const contract = JSON.parse(readFileSync(path.join(copy, 'openapi.json'), 'utf8')) as { info: { version: string } };
+    writeFileSync(
+      path.join(copy, 'openapi.json'),
+      JSON.stringify({ ...contract, info: { ...contract.info, version: 'the-second-release' } }),
+    );
     const two = await deliver(copy);
     expect(two.code, two.output).toBe(0);
     second = summaryOf(runIdIn(two.output));
     expect(stateOf('prod').live?.id).toBe(second.release.id);
+    expect(prodContractVersion()).toBe('the-second-release');
     const evidence = JSON.parse(
       readFileSync(path.join(workspace, 'runs', second.runId, 'evidence-prod.json'), 'utf8'),
     ) as Evidence;
@@ -203,6 +218,11 @@ describe('pipeline:rollback on the local engine', () => {
     );
     expect(stateOf('prod').live?.id).toBe(first.release.id);
     expect(stateOf('prod').candidate).toBeUndefined();
+    // The next release's api-compat gate compares with the contract prod runs again.
+    expect(prodContractVersion()).toBe(
+      (JSON.parse(readFileSync(path.join(first.release.dir, 'openapi.json'), 'utf8')) as { info: { version: string } })
+        .info.version,
+    );
     expect(load.failures).toEqual([]);
     expect(load.servedBy).toEqual(new Set([second.release.id, first.release.id]));
     expect(await load.missingRecords()).toEqual([]);

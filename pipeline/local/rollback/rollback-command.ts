@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkDataFits, RollbackTarget, rollbackTarget } from './rollback-plan';
-import { readRelease } from '../../../service/build/release';
+import { readRelease, RELEASE_PARTS } from '../../../service/build/release';
 import { duration } from '../../kit/durations';
 import { workspace } from '../../kit/workspace';
-import { PIPELINE, planFor } from '../../model';
+import { CONTRACT_BASELINE, PIPELINE, planFor } from '../../model';
 import { appendAuditLine } from '../approval/approvals';
 import { liveDataSchema, releaseDataSchema } from '../environments/data-schema';
 import { EnvironmentClient } from '../environments/environment-client';
@@ -155,6 +155,7 @@ export async function rollBack(request: RollbackRequest, log: (line: string) => 
     const failedChange = markFailedChange(target, record);
 
     const production = productionOf(plan);
+    const contract = environment === production ? restoreContract(production, dir) : undefined;
     const delivery = deliveryMetrics(readRuns(workspace.history()), production);
     const page = runIds().includes(target.from) ? reportFile(target.from) : undefined;
     if (page) await writeRunPage(readSummary(target.from), delivery);
@@ -164,6 +165,9 @@ export async function rollBack(request: RollbackRequest, log: (line: string) => 
         `  all new requests on ${target.to} ${duration(record.trafficRestoredMs)} after the start; ${target.from} drained and stopped after ${duration(record.durationMs)}; ` +
           `${failed} of ${requests} requests failed meanwhile`,
         `  ${failedChange}`,
+        ...(contract
+          ? [`  the API contract the next release is compared with is ${target.to}'s again: ${contract}`]
+          : []),
         `  recorded in ${workspace.history()} and ${workspace.approvals()}${page ? `; report: ${page}` : ''}`,
         `  delivery (${delivery.windowDays} days, ${production}): change failure rate ${delivery.changeFailureRate === undefined ? '–' : `${(delivery.changeFailureRate * 100).toFixed(0)}%`} · time to restore ${duration(delivery.timeToRestoreMs)}`,
       ].join('\n'),
@@ -173,6 +177,20 @@ export async function rollBack(request: RollbackRequest, log: (line: string) => 
     await environments.close();
     unlock();
   }
+}
+
+/**
+ * Production's API contract, which the api-compat gate compares each candidate with, is the one
+ * of the release live there: after a rollback, the earlier release's. Returns where it was written.
+ */
+function restoreContract(production: string, releaseDir: string): string | undefined {
+  const contract = path.join(releaseDir, RELEASE_PARTS.contract);
+  if (!existsSync(contract)) return undefined;
+  const target = path.join(workspace.baselines(), production, CONTRACT_BASELINE);
+  mkdirSync(path.dirname(target), { recursive: true });
+  copyFileSync(contract, `${target}.partial`);
+  renameSync(`${target}.partial`, target);
+  return target;
 }
 
 /**
