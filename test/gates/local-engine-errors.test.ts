@@ -1,21 +1,11 @@
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../pipeline/local/environments/free-port';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { EngineResult, runEngine } from '../harness/engine-process';
+import { EngineResult, engineEnvironment, EnginePorts, fileDigests, runEngine } from '../harness/engine-process';
 
 /**
  * What goes wrong before a release is live, each told in one line with the next step and an
@@ -25,7 +15,7 @@ import { EngineResult, runEngine } from '../harness/engine-process';
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'b2-engine-errors-'));
 let env: NodeJS.ProcessEnv = {};
-let ports: { database: number; dev: number; staging: number; prod: number };
+let ports: EnginePorts;
 /** A release whose server exits as it starts, as a release with a broken start-up would. */
 const crashing = path.join(workspace, 'crashing-release');
 /** A release whose server module throws as it loads, as a release with a bad import or top-level code would. */
@@ -33,24 +23,6 @@ const throwing = path.join(workspace, 'throwing-release');
 
 function engine(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<EngineResult> {
   return runEngine(args, { ...env, ...extraEnv });
-}
-
-/** Every file under a folder with a digest of its bytes: equal snapshots mean nothing was written. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (folder: string): void => {
-    for (const name of readdirSync(folder)) {
-      const file = path.join(folder, name);
-      const stat = statSync(file);
-      if (stat.isDirectory()) {
-        walk(file);
-      } else if (stat.isFile()) {
-        files[path.relative(dir, file)] = createHash('sha256').update(readFileSync(file)).digest('hex');
-      }
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return files;
 }
 
 /** Another program holding a port. */
@@ -63,13 +35,7 @@ async function occupy(port: number): Promise<Server> {
 const release = ['run', '--allow-dirty', '--only-gates', 'none', '--minute', '500ms', '--release', crashing];
 
 beforeAll(async () => {
-  ports = { database: await freePort(), dev: await freePort(), staging: await freePort(), prod: await freePort() };
-  env = {
-    ...process.env,
-    CI: 'true',
-    B2_PIPELINE_DIR: path.join(workspace, 'pipeline'),
-    B2_LOCAL_PORTS: `dynamodb=${ports.database},dev=${ports.dev},staging=${ports.staging},prod=${ports.prod}`,
-  };
+  ({ env, ports } = await engineEnvironment(path.join(workspace, 'pipeline')));
   mkdirSync(path.join(crashing, 'server'), { recursive: true });
   writeFileSync(
     path.join(crashing, 'server', 'index.mjs'),
@@ -164,7 +130,7 @@ describe('the local engine, when it cannot run', () => {
   });
 
   it('refuses a run whose ports differ from where the environments run, before it builds or writes anything', async () => {
-    const before = snapshot(path.join(workspace, 'pipeline'));
+    const before = fileDigests(path.join(workspace, 'pipeline'));
     expect(Object.keys(before).some((file) => file.startsWith(path.join('environments', 'dev')))).toBe(true);
     const elsewhere = await freePort();
     const run = await engine(release, {
@@ -177,17 +143,17 @@ describe('the local engine, when it cannot run', () => {
         'm',
       ),
     );
-    expect(snapshot(path.join(workspace, 'pipeline'))).toEqual(before);
+    expect(fileDigests(path.join(workspace, 'pipeline'))).toEqual(before);
   });
 
   it('refuses an unknown option in one line that lists the valid ones, and writes nothing', async () => {
-    const before = snapshot(path.join(workspace, 'pipeline'));
+    const before = fileDigests(path.join(workspace, 'pipeline'));
     const run = await engine(['run', '--aprove', '--by', 'Ann', '--comment', 'ok']);
     expect(run.code).toBe(2);
     expect(run.output.trim()).toMatch(
       /^error: Unknown option '--aprove'; valid options: .*--approve, --by <value>, --comment <value>/,
     );
     expect(run.output.trim().split('\n')).toHaveLength(1);
-    expect(snapshot(path.join(workspace, 'pipeline'))).toEqual(before);
+    expect(fileDigests(path.join(workspace, 'pipeline'))).toEqual(before);
   });
 });

@@ -4,9 +4,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionsOf, Evidence, evidenceDigest } from '../../pipeline/local/approval/approvals';
 import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
-import { freePort } from '../../pipeline/local/environments/free-port';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { runEngine, runProcess } from '../harness/engine-process';
+import { engineEnvironment, EnginePorts, runEngine, runProcess } from '../harness/engine-process';
 import { ProdLoad } from '../harness/prod-load';
 
 /**
@@ -28,7 +27,7 @@ interface Finished {
 const workspace = mkdtempSync(path.join(tmpdir(), 'b2-engine-'));
 const releases = mkdtempSync(path.join(tmpdir(), 'b2-releases-'));
 let env: NodeJS.ProcessEnv = {};
-let ports: { database: number; dev: number; staging: number; prod: number };
+let ports: EnginePorts;
 
 /** Runs the engine's command line as a person without a terminal would. */
 function engine(args: string[], timeoutMs = 600_000): Promise<Finished> {
@@ -91,13 +90,7 @@ function releaseWith(name: string, good: string, prelude: string): string {
 let goodRelease = '';
 
 beforeAll(async () => {
-  ports = { database: await freePort(), dev: await freePort(), staging: await freePort(), prod: await freePort() };
-  env = {
-    ...process.env,
-    CI: 'true',
-    B2_PIPELINE_DIR: workspace,
-    B2_LOCAL_PORTS: `dynamodb=${ports.database},dev=${ports.dev},staging=${ports.staging},prod=${ports.prod}`,
-  };
+  ({ env, ports } = await engineEnvironment(workspace));
 });
 
 afterAll(async () => {

@@ -4,9 +4,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoadSummary, readSummary } from '../../loadtest/summary';
 import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
-import { freePort } from '../../pipeline/local/environments/free-port';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { EngineResult, runEngine } from '../harness/engine-process';
+import { engineEnvironment, EngineResult, runEngine } from '../harness/engine-process';
 import { PlantedChange, plantedRelease, plantedTree } from '../harness/planted-release';
 import { ScratchProject } from '../harness/scratch-project';
 
@@ -86,18 +85,7 @@ function liveIn(environment: string): string | undefined {
 let clean: string;
 
 beforeAll(async () => {
-  const ports = {
-    database: await freePort(),
-    dev: await freePort(),
-    staging: await freePort(),
-    prod: await freePort(),
-  };
-  env = {
-    ...process.env,
-    CI: 'true',
-    B2_PIPELINE_DIR: path.join(workspace, 'pipeline'),
-    B2_LOCAL_PORTS: `dynamodb=${ports.database},dev=${ports.dev},staging=${ports.staging},prod=${ports.prod}`,
-  };
+  ({ env } = await engineEnvironment(path.join(workspace, 'pipeline')));
   clean = plantedReleaseOf();
   // The first release of each environment takes all traffic at once: every later one is judged beside it.
   const first = await deliver(clean, 'the first release of the environments');

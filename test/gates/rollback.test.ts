@@ -1,24 +1,12 @@
-import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Evidence, renderEvidence } from '../../pipeline/local/approval/approvals';
 import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
-import { freePort } from '../../pipeline/local/environments/free-port';
 import { deliveryMetrics, readHistory, readRuns } from '../../pipeline/local/report/history';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { EngineResult, runEngine, runProcess } from '../harness/engine-process';
+import { engineEnvironment, EngineResult, fileDigests, runEngine, runProcess } from '../harness/engine-process';
 import { ProdLoad } from '../harness/prod-load';
 
 /**
@@ -78,41 +66,17 @@ const prodContractVersion = (): string =>
     }
   ).info.version;
 
-/** Every file of the workspace with a digest of its bytes, leaving out the hosts' logs: equal snapshots mean nothing changed. */
-function snapshot(): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (folder: string): void => {
-    for (const name of readdirSync(folder)) {
-      const file = path.join(folder, name);
-      const stat = statSync(file);
-      if (stat.isDirectory()) {
-        walk(file);
-      } else if (stat.isFile() && !name.endsWith('.log') && !name.endsWith('.sock')) {
-        files[path.relative(workspace, file)] = createHash('sha256').update(readFileSync(file)).digest('hex');
-      }
-    }
-  };
-  walk(workspace);
-  return files;
-}
+/** Every file of the workspace, leaving out the hosts' logs and sockets: equal snapshots mean nothing changed. */
+const snapshot = (): Record<string, string> =>
+  fileDigests(workspace, (name) => name.endsWith('.log') || name.endsWith('.sock'));
 
 let first: RunSummary;
 let second: RunSummary;
 
 beforeAll(async () => {
-  const ports = {
-    database: await freePort(),
-    dev: await freePort(),
-    staging: await freePort(),
-    prod: await freePort(),
-  };
-  prodUrl = `http://127.0.0.1:${ports.prod}`;
-  env = {
-    ...process.env,
-    CI: 'true',
-    B2_PIPELINE_DIR: workspace,
-    B2_LOCAL_PORTS: `dynamodb=${ports.database},dev=${ports.dev},staging=${ports.staging},prod=${ports.prod}`,
-  };
+  const engineEnv = await engineEnvironment(workspace);
+  env = engineEnv.env;
+  prodUrl = `http://127.0.0.1:${engineEnv.ports.prod}`;
 });
 
 afterAll(async () => {

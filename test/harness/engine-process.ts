@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { freePort } from '../../pipeline/local/environments/free-port';
 import { PROJECT_ROOT } from '../../pipeline/toolchain/paths';
 
 const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -47,4 +50,57 @@ export function runProcess(
       resolve({ code, output });
     });
   });
+}
+
+/** The ports of one test's local environments, each free when chosen. */
+export interface EnginePorts {
+  readonly database: number;
+  readonly dev: number;
+  readonly staging: number;
+  readonly prod: number;
+}
+
+/**
+ * What a test's engine runs in: its own workspace and free ports, without a terminal (`CI`), so
+ * tests never share environments with each other or with a person's runs.
+ */
+export async function engineEnvironment(
+  workspace: string,
+): Promise<{ readonly env: NodeJS.ProcessEnv; readonly ports: EnginePorts }> {
+  const ports = {
+    database: await freePort(),
+    dev: await freePort(),
+    staging: await freePort(),
+    prod: await freePort(),
+  };
+  return {
+    ports,
+    env: {
+      ...process.env,
+      CI: 'true',
+      B2_PIPELINE_DIR: workspace,
+      B2_LOCAL_PORTS: `dynamodb=${ports.database},dev=${ports.dev},staging=${ports.staging},prod=${ports.prod}`,
+    },
+  };
+}
+
+/**
+ * Every file under a folder with a digest of its bytes, except those `skip` names: equal
+ * snapshots mean nothing was written.
+ */
+export function fileDigests(dir: string, skip: (name: string) => boolean = () => false): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (folder: string): void => {
+    for (const name of readdirSync(folder)) {
+      const file = path.join(folder, name);
+      const stat = statSync(file);
+      if (stat.isDirectory()) {
+        walk(file);
+      } else if (stat.isFile() && !skip(name)) {
+        files[path.relative(dir, file)] = createHash('sha256').update(readFileSync(file)).digest('hex');
+      }
+    }
+  };
+  walk(dir);
+  return files;
 }
