@@ -9,6 +9,8 @@ import { PROJECT_ROOT } from '../../../pipeline/toolchain/paths';
 import { bundleRelease } from '../../../service/build/bundle';
 import { ReleaseManifest } from '../../../service/build/release';
 import { newSigningKeysDocument } from '../../../service/src/auth/signing-keys';
+import { apiDocument } from '../../../service/src/contract/document';
+import { DATA_SCHEMA } from '../../../service/src/data/table-design';
 import { SETTING } from '../../../service/src/settings';
 import { useDynamoDbLocal } from '../../harness/dynamodb-local';
 
@@ -41,14 +43,17 @@ describe('the release bundle', () => {
     rmSync(releaseDir, { recursive: true, force: true });
   });
 
-  it('writes one index.mjs per deployable, release.json with the commit, and keeps the web build', () => {
+  it('writes one index.mjs per deployable, release.json with the commit and data schema, the API contract, and keeps the web build', () => {
     for (const bundle of ['lambda', 'rotation', 'server']) {
       expect(existsSync(path.join(releaseDir, bundle, 'index.mjs'))).toBe(true);
     }
     expect(existsSync(path.join(releaseDir, 'web', 'index.html'))).toBe(true);
     const written = JSON.parse(readFileSync(path.join(releaseDir, 'release.json'), 'utf8'));
-    expect(written).toEqual({ commit: COMMIT, builtAt: manifest.builtAt, dirty: false });
+    expect(written).toEqual({ commit: COMMIT, builtAt: manifest.builtAt, dirty: false, dataSchema: DATA_SCHEMA });
     expect(new Date(written.builtAt).toISOString()).toBe(written.builtAt);
+    // The contract the release serves, naming it: what the promotion to prod keeps for api-compat.
+    const contract = JSON.parse(readFileSync(path.join(releaseDir, 'openapi.json'), 'utf8'));
+    expect(contract).toEqual(apiDocument(COMMIT));
   });
 
   it('gives Lambda an index.handler that answers a REST API event, as the Node runtime loads it', async () => {
