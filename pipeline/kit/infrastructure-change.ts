@@ -123,22 +123,67 @@ function resourceChanges(stack: string, diff: TemplateDiff): ResourceChange[] {
 
 const list = (values: readonly string[]): string => (values.length === 1 ? values[0] : `[${values.join(', ')}]`);
 
-/** Access the candidate grants that the live release did not: new Allow statements, removed Denys, new managed policies, new rules. */
+/** One IAM statement as the differ reads it. */
+type Statement = TemplateDiff['iamChanges']['statements']['additions'][number];
+
+/** CDK ends a logical id with a hash; a resource whose content is in its id (a Lambda version) gets a longer one. */
+const HASH_SUFFIX = /[0-9A-Fa-f]{8,}$/;
+
+/**
+ * Resources the candidate replaces by a successor of the same kind under a new id: CDK names a
+ * Lambda function's current version after a hash of its code, so every code change removes one
+ * version and adds the next. Each id, old and new, maps to the name they share.
+ */
+function successors(diff: TemplateDiff): Map<string, string> {
+  const byKind = new Map<string, { removed: string[]; added: string[] }>();
+  diff.resources.forEachDifference((logicalId, change) => {
+    if (!change.isAddition && !change.isRemoval) return;
+    const stem = logicalId.replace(HASH_SUFFIX, '');
+    const kind = `${change.newResourceType ?? change.oldResourceType}:${stem}`;
+    const pair = byKind.get(kind) ?? { removed: [], added: [] };
+    (change.isAddition ? pair.added : pair.removed).push(logicalId);
+    byKind.set(kind, pair);
+  });
+  const names = new Map<string, string>();
+  for (const [kind, { removed, added }] of byKind) {
+    if (removed.length !== 1 || added.length !== 1) continue;
+    const stem = kind.slice(kind.indexOf(':') + 1);
+    names.set(removed[0], stem);
+    names.set(added[0], stem);
+  }
+  return names;
+}
+
+/** A statement in words, e.g. `Allow lambda:InvokeFunction on ${FunctionCurrentVersion…} for AWS:${Role…}`. */
+function statementText(s: Statement, removed = false): string {
+  const r = s.render();
+  return (
+    `${removed ? 'removed ' : ''}${r.effect} ${list(s.actions.values)} on ${list(s.resources.values)}` +
+    `${s.principals.values.length ? ` for ${list(s.principals.values)}` : ''}${r.condition ? ` if ${r.condition.replace(/\s+/g, ' ')}` : ''}`
+  );
+}
+
+/**
+ * Access the candidate grants that the live release did not: new Allow statements, removed Denys,
+ * new managed policies, new rules. An Allow that only moves to a replaced resource's successor
+ * (the pre-traffic hook's right to invoke the function's new version) grants nothing new.
+ */
 function wideningsOf(stack: string, diff: TemplateDiff): AccessWidening[] {
   const iam = diff.iamChanges;
+  const renamed = successors(diff);
+  const asSuccessor = (text: string): string =>
+    text.replace(/\$\{([A-Za-z0-9]+)((?:\.[A-Za-z]+)?)\}/g, (reference: string, id: string, attribute: string) =>
+      renamed.has(id) ? `\${${renamed.get(id)}<successor>${attribute}}` : reference,
+    );
+  const revoked = new Set(
+    iam.statements.removals.filter((s) => !s.isNegativeStatement).map((s) => asSuccessor(statementText(s))),
+  );
   const statements = [
-    ...iam.statements.additions.filter((s) => !s.isNegativeStatement).map((s) => ({ s, removed: false })),
+    ...iam.statements.additions
+      .filter((s) => !s.isNegativeStatement && !revoked.has(asSuccessor(statementText(s))))
+      .map((s) => ({ s, removed: false })),
     ...iam.statements.removals.filter((s) => s.isNegativeStatement).map((s) => ({ s, removed: true })),
-  ].map(({ s, removed }): AccessWidening => {
-    const r = s.render();
-    return {
-      stack,
-      kind: 'iam-statement',
-      text:
-        `${removed ? 'removed ' : ''}${r.effect} ${list(s.actions.values)} on ${list(s.resources.values)}` +
-        `${s.principals.values.length ? ` for ${list(s.principals.values)}` : ''}${r.condition ? ` if ${r.condition.replace(/\s+/g, ' ')}` : ''}`,
-    };
-  });
+  ].map(({ s, removed }): AccessWidening => ({ stack, kind: 'iam-statement', text: statementText(s, removed) }));
   const policies = iam.managedPolicies.additions.map((p): AccessWidening => ({
     stack,
     kind: 'iam-managed-policy',

@@ -96,6 +96,33 @@ describe("the approval's infrastructure change", () => {
     expect(unacknowledged(evidenceWith(change), 'needed for the export; acknowledged: IAM-widening')).toEqual([]);
   });
 
+  it("marks nothing when new code only moves the pre-traffic hook's invoke grant to the function's next version", () => {
+    // Any change to the function (its code, here its settings) makes a new version under a new id.
+    const change = compare(
+      live,
+      synthesizedProd((stage) => stage.api.function.addEnvironment('B2_PLANTED_SETTING', 'on')),
+    );
+    expect(change.resources).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ stack: 'Api', type: 'AWS::Lambda::Version', change: 'added' }),
+        expect.objectContaining({ stack: 'Api', type: 'AWS::Lambda::Version', change: 'removed' }),
+        expect.objectContaining({ stack: 'Api', type: 'AWS::IAM::Policy', change: 'updated' }),
+      ]),
+    );
+    expect(change.widenings).toEqual([]);
+    expect(change.marked).toEqual([]);
+
+    // A grant that is new beside it is still a widening.
+    const widened = compare(
+      live,
+      synthesizedProd((stage) => {
+        stage.api.function.addEnvironment('B2_PLANTED_SETTING', 'on');
+        stage.api.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+      }),
+    );
+    expect(widened.marked.map((m) => m.token)).toEqual(['iam-widening']);
+  });
+
   it("marks the replacement of the table, a stateful resource, and leaves a stateless resource's in-place change unmarked", () => {
     const table = (name: string) => ({
       Type: 'AWS::DynamoDB::Table',
