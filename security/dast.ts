@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { parseCommandLine, runMain } from '../pipeline/kit/cli';
 import { reportDir } from '../pipeline/kit/reports';
+import { GATES } from '../pipeline/model/gates';
 import { PROJECT_ROOT } from '../pipeline/toolchain/paths';
 import { requireTool } from '../pipeline/toolchain/probe';
 import { CONTRACT_PATH } from '../service/src/contract/document';
-import { apiUrlFromEnvironment } from '../test/integration/support/api';
+import { apiUrlFromEnvironment, reachApi } from '../test/integration/support/api';
 
 /**
  * The DAST gate (`npx projen dast`): schemathesis sends generated requests to a deployed
@@ -25,8 +26,8 @@ export const DAST_CHECKS = [
   'response_schema_conformance',
 ] as const;
 
-/** The exit code with which the gate says it could not check (the API did not answer). */
-export const DAST_UNAVAILABLE_EXIT_CODE = 3;
+/** The exit code with which the gate says it could not check (the API did not answer), as the model names it. */
+const UNAVAILABLE = GATES.dast.unavailableExitCode ?? 3;
 
 const HOOKS_DIR = path.join(PROJECT_ROOT, 'security', 'dast');
 const HOOKS_MODULE = 'b2_session';
@@ -179,18 +180,20 @@ export async function runDast(props: DastProps): Promise<DastResult> {
   };
 }
 
-/** The contract must answer before schemathesis starts: an unreachable environment is said so, never a result. */
+/**
+ * The API and its contract must answer before schemathesis starts: an unreachable environment
+ * is said so (the integration tests' own check of `/health`), never a result.
+ */
 async function reachContract(apiUrl: string): Promise<string | undefined> {
   try {
-    const answer = await fetch(`${apiUrl}${CONTRACT_PATH}`, { signal: AbortSignal.timeout(10_000) });
-    if (answer.status !== 200) {
-      return `${apiUrl}${CONTRACT_PATH} answered ${answer.status}: does this release serve its contract?`;
-    }
-    return undefined;
+    await reachApi(apiUrl);
   } catch (err) {
-    const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-    return `the API at ${apiUrl} is unreachable (${cause}): is the environment running?`;
+    return (err as Error).message;
   }
+  const answer = await fetch(`${apiUrl}${CONTRACT_PATH}`, { signal: AbortSignal.timeout(10_000) });
+  return answer.status === 200
+    ? undefined
+    : `${apiUrl}${CONTRACT_PATH} answered ${answer.status}: does this release serve its contract?`;
 }
 
 runMain(async () => {
@@ -209,7 +212,7 @@ runMain(async () => {
       `${JSON.stringify({ status: 'unavailable', reason: unreachable }, null, 2)}\n`,
     );
     console.error(`dast could not check: ${unreachable}`);
-    return DAST_UNAVAILABLE_EXIT_CODE;
+    return UNAVAILABLE;
   }
   const number = (name: string, raw: string | undefined): number | undefined => {
     if (raw === undefined) return undefined;
