@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { localGateEnvironment } from './gate-inputs';
+import { longestFirst } from './gate-order';
 import { runGate } from './gate-runner';
 import { Wave, productionOf } from './local-plan';
 import { ProgressTask, runSideBySide } from './progress';
@@ -65,7 +66,10 @@ async function runGateStep(
   return undefined;
 }
 
-/** Runs waves of gates, each wave's gates side by side; resolves to what failed, if anything did. */
+/**
+ * Runs waves of gates, each wave's gates side by side and longest first (from recent runs);
+ * resolves to what failed, if anything did.
+ */
 export async function runWaves(
   context: RunContext,
   parent: ProgressTask,
@@ -78,7 +82,7 @@ export async function runWaves(
     const failures: string[] = [];
     await runSideBySide(
       parent,
-      wave.map((step) => ({
+      longestFirst(wave, context.gateDurations).map((step) => ({
         title: `${scope} › ${step.gate.name}`,
         task: async (_c, task) => {
           const failure = await runGateStep(context, step, scope, signal, task);

@@ -34,11 +34,21 @@ export const LOCAL_ENV = {
   ports: 'B2_LOCAL_PORTS',
   /** The local length of one configured minute, e.g. `3s`, `500ms`. */
   minute: 'B2_LOCAL_MINUTE',
+  /** How many gates of one wave run at the same time, e.g. `1`. */
+  gatesAtOnce: 'B2_LOCAL_GATES_AT_ONCE',
 } as const;
 
 export interface LocalEngineConfig {
   readonly ports: LocalPorts;
   readonly minuteMs: number;
+  /** Gates of one wave that run at the same time. @default one per core */
+  readonly gatesAtOnce?: number;
+}
+
+function gatesAtOnce(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${LOCAL_ENV.gatesAtOnce}: '${value}' is not a whole number from 1`);
+  return Number(value);
 }
 
 function port(value: string, name: string): number {
@@ -93,5 +103,6 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env, environments?:
     minuteMs: env[LOCAL_ENV.minute]
       ? parseDurationMs(env[LOCAL_ENV.minute] as string, LOCAL_ENV.minute)
       : DEFAULT_LOCAL_MINUTE_MS,
+    gatesAtOnce: gatesAtOnce(env[LOCAL_ENV.gatesAtOnce]),
   };
 }

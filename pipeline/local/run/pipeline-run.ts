@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { buildStage } from './build-stage';
 import { deployStage } from './deploy-stage';
 import { finishRun } from './finish';
+import { recentGateDurations } from './gate-order';
 import { runWaves } from './gate-waves';
 import { EnvironmentStage, environmentStages, preDeployWaves, skippedGates, withOnlyGates } from './local-plan';
 import { ProgressItem, ProgressTask, runWithProgress } from './progress';
@@ -16,6 +17,7 @@ import {
   latestAwaitingRun,
   newRunId,
   readSummary,
+  recentSummaries,
   runAwaitingJudgement,
   runFolder,
   RunSummary,
@@ -35,6 +37,9 @@ import { readHistory } from '../report/history';
 import { liveSequence } from '../rollback/rollback-plan';
 
 export type { RunOptions } from './run-context';
+
+/** How many of the newest runs the gate order is taken from. */
+const RUNS_TIMED = 20;
 
 /** How many of the releases last live in each environment are kept for a rollback on demand. */
 const ROLLBACK_TARGETS_KEPT = 5;
@@ -233,7 +238,8 @@ export class PipelineRun {
       environments: new LocalEnvironments(options.config.ports),
       journal: new RunJournal(run),
       signal: this.abort.signal,
-      parallelism: Math.max(1, availableParallelism()),
+      parallelism: options.config.gatesAtOnce ?? Math.max(1, availableParallelism()),
+      gateDurations: recentGateDurations(recentSummaries(RUNS_TIMED)),
       log,
     };
   }
@@ -260,7 +266,7 @@ export class PipelineRun {
         const waves = preDeployWaves(plan);
         batch.push(
           item(
-            `pre-deploy (${waves.flat().length} gates, ${this.context.parallelism} at a time)`,
+            `pre-deploy (${waves.flat().length} gates, ${this.context.parallelism} at a time, longest first)`,
             'pre-deploy',
             async (task) => {
               const failure = await runWaves(this.context, task, waves, 'pre-deploy', this.abort.signal);

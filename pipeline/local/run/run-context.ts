@@ -44,5 +44,7 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Gates of one wave that run at the same time. */
   readonly parallelism: number;
+  /** How long each gate step took in recent runs that passed it (`gate-order.ts`): the longest starts first. */
+  readonly gateDurations: ReadonlyMap<string, number>;
   readonly log: (line: string) => void;
 }

@@ -125,6 +125,19 @@ export function runIds(): string[] {
     .sort();
 }
 
+/** The newest runs' summaries, oldest first; a summary that cannot be read is left out. */
+export function recentSummaries(count: number): RunSummary[] {
+  return runIds()
+    .slice(-count)
+    .flatMap((id) => {
+      try {
+        return [readSummary(id)];
+      } catch {
+        return [];
+      }
+    });
+}
+
 /** The run `resume`, `approve` and `reject` act on when none is named: the newest one waiting. */
 export function latestAwaitingRun(): RunSummary | undefined {
   const waiting = runIds()

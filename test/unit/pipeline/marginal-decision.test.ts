@@ -62,6 +62,7 @@ function context(runId: string): RunContext {
     journal,
     signal: new AbortController().signal,
     parallelism: 1,
+    gateDurations: new Map(),
     log: (line) => lines.push(line),
   };
 }
