@@ -32,6 +32,13 @@ const JUDGED_BY_TRAFFIC = [
 ];
 
 /**
+ * A worker per core for the tiers that do not judge latency: their files wait on DynamoDB Local,
+ * child processes and the real tools as much as they compute, so two cores run two files well
+ * (vitest's default, one core left free, runs them one at a time here).
+ */
+const A_WORKER_PER_CORE = '100%';
+
+/**
  * Tiers: `unit` needs nothing but Node; `gates` runs the real tools (eslint, projen, semgrep,
  * gitleaks, k6, DynamoDB Local, Chromium) against known-good and known-bad inputs; and
  * `integration` (above); `judgement` runs the engine's deliveries one file at a time, last.
@@ -51,13 +58,17 @@ export default defineConfig({
       reportsDirectory: 'reports/test/coverage',
     },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000, maxWorkers: A_WORKER_PER_CORE },
+      },
       {
         extends: true,
         test: {
           name: 'gates',
           include: ['test/gates/**/*.test.ts'],
           exclude: JUDGED_BY_TRAFFIC,
+          maxWorkers: A_WORKER_PER_CORE,
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },

@@ -69,5 +69,15 @@ export class LocalPipeline extends Component {
       'status',
     );
     command('env:stop', 'Stop the local environments and DynamoDB Local (their data stays in .pipeline/)', 'stop');
+
+    // A benchmark, not a gate: it measures what a person waits for on this machine and fails on nothing it measures.
+    const bench = project.addTask('bench', {
+      description:
+        'Measure, on this machine: the pre-deploy wall and each gate, a warm full run (a second release) and CI ' +
+        '(npx projen test); printed beside their targets, written to reports/bench/bench.json ' +
+        '(options: --without-ci, --allow-dirty)',
+    });
+    bench.spawn(props.installTools);
+    bench.exec(`tsx pipeline/local/bench/bench.ts ${ARGS}`, { receiveArgs: true });
   }
 }
