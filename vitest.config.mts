@@ -60,7 +60,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000, maxWorkers: A_WORKER_PER_CORE },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // One DynamoDB Local for the tier; each file makes tables of its own in it.
+          globalSetup: ['test/harness/dynamodb-global-setup.ts'],
+          testTimeout: 30_000,
+          maxWorkers: A_WORKER_PER_CORE,
+        },
       },
       {
         extends: true,

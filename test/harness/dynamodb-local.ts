@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { DynamoDbLocal } from '../../pipeline/local/environments/dynamodb-local';
 import { ensureTable } from '../../service/src/data/create-table';
 import { createDocumentClient, createDynamoDbClient } from '../../service/src/data/dynamodb';
@@ -16,23 +16,38 @@ export interface LocalDynamoDb {
 }
 
 /** A cold JVM on a busy two-core machine can take a while; a missing install fails at once. */
-const START_TIMEOUT_MS = 120_000;
+export const DYNAMODB_START_TIMEOUT_MS = 120_000;
+
+/** The name under which a tier's global setup (`dynamodb-global-setup.ts`) provides its DynamoDB Local's endpoint. */
+export const SHARED_DYNAMODB_ENDPOINT = 'sharedDynamoDbEndpoint';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    [SHARED_DYNAMODB_ENDPOINT]?: string;
+  }
+}
 
 /**
- * Starts one real DynamoDB Local (in memory) for the calling test file, before its tests, and
- * stops it after them. When DynamoDB Local is not installed the file fails with the command that
+ * A real DynamoDB Local (in memory) for the calling test file: the tier's shared one when its
+ * global setup started one (the unit tier does), or else one started before the file's tests and
+ * stopped after them. When DynamoDB Local is not installed the file fails with the command that
  * installs it: a missing tool is never a passed test.
  */
 export function useDynamoDbLocal(): LocalDynamoDb {
   let local: DynamoDbLocal | undefined;
+  let endpoint: string | undefined;
   let client: DynamoDBClient | undefined;
   let db: DynamoDBDocumentClient | undefined;
 
   beforeAll(async () => {
-    local = await DynamoDbLocal.start({ startTimeoutMs: START_TIMEOUT_MS });
-    client = createDynamoDbClient({ endpoint: local.endpoint });
+    endpoint = inject(SHARED_DYNAMODB_ENDPOINT);
+    if (!endpoint) {
+      local = await DynamoDbLocal.start({ startTimeoutMs: DYNAMODB_START_TIMEOUT_MS });
+      endpoint = local.endpoint;
+    }
+    client = createDynamoDbClient({ endpoint });
     db = createDocumentClient(client);
-  }, START_TIMEOUT_MS + 10_000);
+  }, DYNAMODB_START_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {
     client?.destroy();
@@ -48,7 +63,7 @@ export function useDynamoDbLocal(): LocalDynamoDb {
 
   return {
     get endpoint() {
-      return started(local).endpoint;
+      return started(endpoint);
     },
     get client() {
       return started(client);
