@@ -27,12 +27,12 @@ const integration = process.env.B2_API_URL
  * fuzzes for a fixed time: beside another file it sent half the requests (527 against 938 in
  * 30 s) and missed the planted 500 that it finds alone.
  */
-const JUDGED_BY_TRAFFIC = [
+const CPU_BOUND_VERDICTS = [
   'test/gates/edge.test.ts',
   'test/gates/local-engine.test.ts',
   'test/gates/release-judgement.test.ts',
   'test/gates/load-gate.test.ts',
-  'test/gates/api-contract.test.ts',
+  'test/gates/dast.test.ts',
 ];
 
 /**
@@ -78,7 +78,7 @@ export default defineConfig({
         test: {
           name: 'gates',
           include: ['test/gates/**/*.test.ts'],
-          exclude: JUDGED_BY_TRAFFIC,
+          exclude: CPU_BOUND_VERDICTS,
           maxWorkers: A_WORKER_PER_CORE,
           testTimeout: 300_000,
           hookTimeout: 300_000,
@@ -88,7 +88,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'judgement',
-          include: JUDGED_BY_TRAFFIC,
+          include: CPU_BOUND_VERDICTS,
           testTimeout: 900_000,
           hookTimeout: 900_000,
           // Alone, and after the rest: a clean release must not be blocked, nor a planted fault

@@ -27,6 +27,15 @@ declare module 'vitest' {
   }
 }
 
+/** Deletes a table a test made; one a test deleted itself is already gone. */
+async function deleteTable(client: DynamoDBClient, TableName: string): Promise<void> {
+  try {
+    await client.send(new DeleteTableCommand({ TableName }));
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+  }
+}
+
 /**
  * A real DynamoDB Local (in memory) for the calling test file: the tier's shared one when its
  * global setup started one (the unit tier does), or else one started before the file's tests and
@@ -55,16 +64,8 @@ export function useDynamoDbLocal(): LocalDynamoDb {
   }, DYNAMODB_START_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {
-    if (!local && client) {
-      const own = client;
-      await Promise.all(
-        tables.map((TableName) =>
-          own.send(new DeleteTableCommand({ TableName })).catch((err: unknown) => {
-            if (!(err instanceof ResourceNotFoundException)) throw err;
-          }),
-        ),
-      );
-    }
+    const shared = client && !local ? client : undefined;
+    if (shared) await Promise.all(tables.map((name) => deleteTable(shared, name)));
     client?.destroy();
     await local?.stop();
   }, 30_000);
