@@ -22,8 +22,9 @@ const integration = process.env.B2_API_URL
 
 /**
  * Tests whose verdict depends on the CPU they are given, so they run alone: those that judge on
- * latency (releases through the engine, the load gate against baselines, the edge answering a
- * normal request at once after a flood of hostile ones) and the DAST gate's, whose schemathesis
+ * latency (releases delivered through the engine, whose canaries, loads and bakes compare with
+ * prod's baselines; the load gate against baselines; the edge answering a normal request at once
+ * after a flood of hostile ones) and the DAST gate's, whose schemathesis
  * fuzzes for a fixed time: beside another file it sent half the requests (527 against 938 in
  * 30 s) and missed the planted 500 that it finds alone.
  */
@@ -31,6 +32,7 @@ const CPU_BOUND_VERDICTS = [
   'test/gates/edge.test.ts',
   'test/gates/local-engine.test.ts',
   'test/gates/release-judgement.test.ts',
+  'test/gates/rollback.test.ts',
   'test/gates/load-gate.test.ts',
   'test/gates/dast.test.ts',
 ];

@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionsOf, Evidence, evidenceDigest } from '../../pipeline/local/approval/approvals';
 import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { engineEnvironment, EnginePorts, runEngine, runProcess } from '../harness/engine-process';
+import {
+  engineEnvironment,
+  EnginePorts,
+  rejectsMarginalCanary,
+  runEngine,
+  runProcess,
+} from '../harness/engine-process';
 import { ProdLoad } from '../harness/prod-load';
 
 /**
@@ -47,16 +53,21 @@ interface RunOptions {
 
 /** `run` of the engine on this (uncommitted) checkout, with only the verify gates the test needs. */
 function deliver(options: RunOptions = {}): Promise<Finished> {
-  return engine([
-    'run',
-    '--allow-dirty',
-    '--only-gates',
-    options.gates ?? 'smoke',
-    '--minute',
-    options.minute ?? FAST_MINUTE,
-    ...(options.release ? ['--release', options.release] : []),
-    ...(options.approved ? ['--approve', '--by', 'Test Approver', '--comment', 'unattended'] : []),
-  ]);
+  return runEngine(
+    [
+      'run',
+      '--allow-dirty',
+      '--only-gates',
+      options.gates ?? 'smoke',
+      '--minute',
+      options.minute ?? FAST_MINUTE,
+      ...(options.release ? ['--release', options.release] : []),
+      ...(options.approved ? ['--approve', '--by', 'Test Approver', '--comment', 'unattended'] : []),
+    ],
+    env,
+    600_000,
+    rejectsMarginalCanary(env),
+  );
 }
 
 /** A projen task, the way a person runs the approve command. */

@@ -6,7 +6,14 @@ import { Evidence, renderEvidence } from '../../pipeline/local/approval/approval
 import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
 import { deliveryMetrics, readHistory, readRuns } from '../../pipeline/local/report/history';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { engineEnvironment, EngineResult, fileDigests, runEngine, runProcess } from '../harness/engine-process';
+import {
+  engineEnvironment,
+  EngineResult,
+  fileDigests,
+  rejectsMarginalCanary,
+  runEngine,
+  runProcess,
+} from '../harness/engine-process';
 import { ProdLoad } from '../harness/prod-load';
 
 /**
@@ -27,20 +34,25 @@ const rollbackTask = (args: string[]): Promise<EngineResult> =>
   runProcess('npx', ['projen', 'pipeline:rollback', '--', ...args], env);
 
 function deliver(release?: string): Promise<EngineResult> {
-  return engine([
-    'run',
-    '--allow-dirty',
-    '--only-gates',
-    'none',
-    '--minute',
-    '500ms',
-    ...(release ? ['--release', release] : []),
-    '--approve',
-    '--by',
-    'Test Approver',
-    '--comment',
-    'unattended',
-  ]);
+  return runEngine(
+    [
+      'run',
+      '--allow-dirty',
+      '--only-gates',
+      'none',
+      '--minute',
+      '500ms',
+      ...(release ? ['--release', release] : []),
+      '--approve',
+      '--by',
+      'Test Approver',
+      '--comment',
+      'unattended',
+    ],
+    env,
+    600_000,
+    rejectsMarginalCanary(env),
+  );
 }
 
 const runIdIn = (output: string): string => {

@@ -17,10 +17,46 @@ export interface EngineResult {
 
 /**
  * Runs the engine's command line as a person without a terminal would, in `env` (tests give it
- * their own workspace and ports). Rejects, with the end of its output, when it outlives `timeoutMs`.
+ * their own workspace and ports). Rejects, with the end of its output, when it outlives `timeoutMs`;
+ * `onOutput` sees the output so far each time more arrives.
  */
-export function runEngine(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 600_000): Promise<EngineResult> {
-  return runProcess(process.execPath, [TSX_CLI, ENGINE, ...args], env, timeoutMs);
+export function runEngine(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 600_000,
+  onOutput?: (output: string) => void,
+): Promise<EngineResult> {
+  return runProcess(process.execPath, [TSX_CLI, ENGINE, ...args], env, timeoutMs, onOutput);
+}
+
+/** What the engine prints when a run waits for a person to decide a marginal canary. */
+const WAITING_FOR_DECISION = /Run (\S+) is waiting for a decision on the marginal canary/;
+
+/**
+ * For `runEngine`'s `onOutput`: nobody watches a test's run, so a marginal canary is rejected as
+ * soon as the run asks, as an operator would with `pipeline:reject`. The run rolls back at once,
+ * its summary keeping the judgement that held it, instead of waiting out the 30 minutes it gives
+ * a person: a test that expects a promotion then fails naming the judgement, not on its timeout.
+ */
+export function rejectsMarginalCanary(env: NodeJS.ProcessEnv): (output: string) => void {
+  let asked = false;
+  return (output) => {
+    const waiting = WAITING_FOR_DECISION.exec(output);
+    if (!waiting || asked) return;
+    asked = true;
+    void runEngine(
+      [
+        'reject',
+        '--run',
+        waiting[1],
+        '--by',
+        'Engine Test',
+        '--comment',
+        'nobody watches this run: a marginal canary is held',
+      ],
+      env,
+    );
+  };
 }
 
 /** Runs a command in the project as a person without a terminal would; rejects when it outlives `timeoutMs`. */
@@ -29,6 +65,7 @@ export function runProcess(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 600_000,
+  onOutput?: (output: string) => void,
 ): Promise<EngineResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], {
@@ -37,8 +74,12 @@ export function runProcess(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const more = (c: Buffer): void => {
+      output += c.toString();
+      onOutput?.(output);
+    };
+    child.stdout.on('data', more);
+    child.stderr.on('data', more);
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
       reject(
