@@ -5,7 +5,14 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../pipeline/local/environments/free-port';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { EngineResult, engineEnvironment, EnginePorts, fileDigests, runEngine } from '../harness/engine-process';
+import {
+  deliveryArgs,
+  EngineResult,
+  engineEnvironment,
+  EnginePorts,
+  fileDigests,
+  runEngine,
+} from '../harness/engine-process';
 
 /**
  * What goes wrong before a release is live, each told in one line with the next step and an
@@ -32,7 +39,7 @@ async function occupy(port: number): Promise<Server> {
   return server;
 }
 
-const release = ['run', '--allow-dirty', '--only-gates', 'none', '--minute', '500ms', '--release', crashing];
+const release = deliveryArgs({ gates: 'none', minute: '500ms', release: crashing });
 
 beforeAll(async () => {
   ({ env, ports } = await engineEnvironment(path.join(workspace, 'pipeline')));
@@ -112,16 +119,7 @@ describe('the local engine, when it cannot run', () => {
   });
 
   it('ends the run with the error a release throws as its module loads, in one line and without stack frames', async () => {
-    const run = await engine([
-      'run',
-      '--allow-dirty',
-      '--only-gates',
-      'none',
-      '--minute',
-      '500ms',
-      '--release',
-      throwing,
-    ]);
+    const run = await engine(deliveryArgs({ gates: 'none', minute: '500ms', release: throwing }));
     expect(run.code).toBe(1);
     expect(run.output).toMatch(
       /deploy to dev failed: the release did not start: .*exited before it was healthy: TypeError: Cannot read properties of undefined \(reading 'name'\) \(log: /,

@@ -5,13 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionsOf, Evidence, evidenceDigest } from '../../pipeline/local/approval/approvals';
 import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import {
-  engineEnvironment,
-  EnginePorts,
-  rejectsMarginalCanary,
-  runEngine,
-  runProcess,
-} from '../harness/engine-process';
+import { engineEnvironment, EnginePorts, runDelivery, runEngine, runProcess } from '../harness/engine-process';
 import { ProdLoad } from '../harness/prod-load';
 
 /**
@@ -53,20 +47,14 @@ interface RunOptions {
 
 /** `run` of the engine on this (uncommitted) checkout, with only the verify gates the test needs. */
 function deliver(options: RunOptions = {}): Promise<Finished> {
-  return runEngine(
-    [
-      'run',
-      '--allow-dirty',
-      '--only-gates',
-      options.gates ?? 'smoke',
-      '--minute',
-      options.minute ?? FAST_MINUTE,
-      ...(options.release ? ['--release', options.release] : []),
-      ...(options.approved ? ['--approve', '--by', 'Test Approver', '--comment', 'unattended'] : []),
-    ],
+  return runDelivery(
+    {
+      gates: options.gates ?? 'smoke',
+      minute: options.minute ?? FAST_MINUTE,
+      release: options.release,
+      approval: options.approved ? { by: 'Test Approver', comment: 'unattended' } : undefined,
+    },
     env,
-    600_000,
-    rejectsMarginalCanary(env),
   );
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoadSummary, readSummary } from '../../loadtest/summary';
 import { EnvironmentState } from '../../pipeline/local/environments/environment-host';
 import { RunSummary } from '../../pipeline/local/run/run-record';
-import { engineEnvironment, EngineResult, rejectsMarginalCanary, runEngine } from '../harness/engine-process';
+import { engineEnvironment, EngineResult, runDelivery, runEngine } from '../harness/engine-process';
 import { PlantedChange, plantedRelease, plantedTree } from '../harness/planted-release';
 import { ScratchProject } from '../harness/scratch-project';
 
@@ -28,26 +28,13 @@ interface Delivery {
   readonly summary: RunSummary;
 }
 
-function engine(args: string[], timeoutMs = 900_000, onOutput?: (output: string) => void): Promise<EngineResult> {
-  return runEngine(args, env, timeoutMs, onOutput);
+function engine(args: string[], timeoutMs = 900_000): Promise<EngineResult> {
+  return runEngine(args, env, timeoutMs);
 }
 
 /** Delivers a built release through every environment, prod approved up front, with only the named gates. */
 async function deliver(release: string, why: string, gates = 'none'): Promise<Delivery> {
-  const args = [
-    'run',
-    '--allow-dirty',
-    '--only-gates',
-    gates,
-    '--release',
-    release,
-    '--approve',
-    '--by',
-    'Judgement Test',
-    '--comment',
-    why,
-  ];
-  const run = await engine(args, 900_000, rejectsMarginalCanary(env));
+  const run = await runDelivery({ gates, release, approval: { by: 'Judgement Test', comment: why } }, env, 900_000);
   const runId = /Run (\d{8}T\d{6}Z-[0-9a-f]{7}):/.exec(run.output)?.[1];
   if (!runId) throw new Error(`no run id in the engine's output: ${run.output.slice(-2_000)}`);
   const summary = JSON.parse(

@@ -10,7 +10,7 @@ import {
   engineEnvironment,
   EngineResult,
   fileDigests,
-  rejectsMarginalCanary,
+  runDelivery,
   runEngine,
   runProcess,
 } from '../harness/engine-process';
@@ -34,24 +34,9 @@ const rollbackTask = (args: string[]): Promise<EngineResult> =>
   runProcess('npx', ['projen', 'pipeline:rollback', '--', ...args], env);
 
 function deliver(release?: string): Promise<EngineResult> {
-  return runEngine(
-    [
-      'run',
-      '--allow-dirty',
-      '--only-gates',
-      'none',
-      '--minute',
-      '500ms',
-      ...(release ? ['--release', release] : []),
-      '--approve',
-      '--by',
-      'Test Approver',
-      '--comment',
-      'unattended',
-    ],
+  return runDelivery(
+    { gates: 'none', minute: '500ms', release, approval: { by: 'Test Approver', comment: 'unattended' } },
     env,
-    600_000,
-    rejectsMarginalCanary(env),
   );
 }
 

@@ -29,34 +29,67 @@ export function runEngine(
   return runProcess(process.execPath, [TSX_CLI, ENGINE, ...args], env, timeoutMs, onOutput);
 }
 
+/** What a test's `run` of the engine delivers, and how. */
+export interface DeliveryOptions {
+  /** `--only-gates`: the gates the run keeps, or `none`. */
+  readonly gates: string;
+  /** `--minute`: how long a configured minute lasts. @default the engine's */
+  readonly minute?: string;
+  /** `--release`: a built release folder. @default the engine builds this checkout */
+  readonly release?: string;
+  /** Prod's approval, given up front. @default none: the run stops at the approval */
+  readonly approval?: { readonly by: string; readonly comment: string };
+}
+
+/** The engine's `run` command line for a delivery of this (uncommitted) checkout. */
+export function deliveryArgs(options: DeliveryOptions): string[] {
+  const { gates, minute, release, approval } = options;
+  return [
+    'run',
+    '--allow-dirty',
+    '--only-gates',
+    gates,
+    ...(minute ? ['--minute', minute] : []),
+    ...(release ? ['--release', release] : []),
+    ...(approval ? ['--approve', '--by', approval.by, '--comment', approval.comment] : []),
+  ];
+}
+
 /** What the engine prints when a run waits for a person to decide a marginal canary. */
 const WAITING_FOR_DECISION = /Run (\S+) is waiting for a decision on the marginal canary/;
 
 /**
- * For `runEngine`'s `onOutput`: nobody watches a test's run, so a marginal canary is rejected as
- * soon as the run asks, as an operator would with `pipeline:reject`. The run rolls back at once,
- * its summary keeping the judgement that held it, instead of waiting out the 30 minutes it gives
- * a person: a test that expects a promotion then fails naming the judgement, not on its timeout.
+ * Delivers through the engine as `runEngine` runs it, with one difference: nobody watches a
+ * test's run, so a marginal canary is rejected as soon as the run asks, as an operator would with
+ * `pipeline:reject`. The run rolls back at once, its summary keeping the judgement that held it,
+ * instead of waiting out the 30 minutes it gives a person: a test that expects a promotion fails
+ * naming the judgement, not on its timeout. A rejection the engine refuses fails the delivery.
  */
-export function rejectsMarginalCanary(env: NodeJS.ProcessEnv): (output: string) => void {
-  let asked = false;
-  return (output) => {
-    const waiting = WAITING_FOR_DECISION.exec(output);
-    if (!waiting || asked) return;
-    asked = true;
-    void runEngine(
-      [
-        'reject',
-        '--run',
-        waiting[1],
-        '--by',
-        'Engine Test',
-        '--comment',
-        'nobody watches this run: a marginal canary is held',
-      ],
-      env,
-    );
+export async function runDelivery(
+  options: DeliveryOptions,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 600_000,
+): Promise<EngineResult> {
+  let rejection: Promise<EngineResult> | undefined;
+  const rejectWhenAsked = (output: string): void => {
+    const waiting = rejection ? null : WAITING_FOR_DECISION.exec(output);
+    if (!waiting) return;
+    const comment = 'nobody watches this run: a marginal canary is held';
+    rejection = runEngine(['reject', '--run', waiting[1], '--by', 'Engine Test', '--comment', comment], env);
   };
+  const refused = async (): Promise<string> => {
+    const rejected = await rejection;
+    return rejected && rejected.code !== 0 ? `; pipeline:reject of its marginal canary failed: ${rejected.output}` : '';
+  };
+  let run: EngineResult;
+  try {
+    run = await runEngine(deliveryArgs(options), env, timeoutMs, rejectWhenAsked);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}${await refused()}`);
+  }
+  const refusal = await refused();
+  if (refusal) throw new Error(`the run ended with code ${run.code}${refusal}`);
+  return run;
 }
 
 /** Runs a command in the project as a person without a terminal would; rejects when it outlives `timeoutMs`. */
