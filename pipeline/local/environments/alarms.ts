@@ -19,6 +19,15 @@ export interface Breach {
 
 const fmt = (ms: number): string => `${ms.toFixed(0)} ms`;
 
+/**
+ * The share of this machine's CPU time the host may take during a window (steal, read from
+ * `/proc/stat`) before a latency breach in it is put down to the host, not the release. A
+ * release cannot cause steal: it is the hypervisor running other machines while this one waits
+ * to run. On a shared two-core machine it comes in bursts of a few seconds at 20–50% of the CPU,
+ * and a local minute lasts 3 s, so one burst could pull a healthy release.
+ */
+export const STARVED_HOST_STEAL_SHARE = 0.2;
+
 /** The percentiles the front reports, highest first. */
 const PERCENTILES = [
   { percentile: 99, key: 'p99Ms' },
@@ -83,20 +92,40 @@ export function windowBreach(window: MetricsSnapshot, triggers: RollbackTriggers
   return undefined;
 }
 
+/** What one window told the alarm. */
+export type WindowObservation =
+  /** Judged: `fired` once enough windows in a row breached. */
+  | { readonly judged: true; readonly fired?: Breach }
+  /** Not judged, and why: it neither counts towards the bake nor breaks a run of breaches. */
+  | { readonly judged: false; readonly why: string };
+
 /**
  * Feeds one window per local minute and fires once `evaluationMinutes` consecutive windows
- * breached, like a CloudWatch alarm with that many evaluation periods.
+ * breached, like a CloudWatch alarm with that many evaluation periods. A window that breached
+ * on latency alone while the host took `STARVED_HOST_STEAL_SHARE` or more of the CPU is not
+ * judged, as CloudWatch ignores missing data: the alarm keeps the state it had. An error, a
+ * crash or a window the host left alone is always judged.
  */
 export class AlarmWatch {
   private consecutive = 0;
 
   constructor(private readonly triggers: RollbackTriggers) {}
 
-  observe(window: MetricsSnapshot): Breach | undefined {
+  /** @param hostSteal the share of the CPU the host took during the window, where it can be read. */
+  observe(window: MetricsSnapshot, hostSteal?: number): WindowObservation {
     const breach = windowBreach(window, this.triggers);
+    if (breach?.alarm === 'latency' && hostSteal !== undefined && hostSteal >= STARVED_HOST_STEAL_SHARE) {
+      return {
+        judged: false,
+        why: `${breach.description}, while the host took ${(hostSteal * 100).toFixed(0)}% of this machine's CPU (steal): the window measured the host, not the release`,
+      };
+    }
     this.consecutive = breach ? this.consecutive + 1 : 0;
-    if (!breach || this.consecutive < this.triggers.evaluationMinutes) return undefined;
+    if (!breach || this.consecutive < this.triggers.evaluationMinutes) return { judged: true };
     const minutes = this.triggers.evaluationMinutes;
-    return { ...breach, description: `${breach.description}, ${minutes} minute${minutes === 1 ? '' : 's'} in a row` };
+    return {
+      judged: true,
+      fired: { ...breach, description: `${breach.description}, ${minutes} minute${minutes === 1 ? '' : 's'} in a row` },
+    };
   }
 }

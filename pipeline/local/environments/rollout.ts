@@ -1,6 +1,7 @@
 import { AlarmWatch, Breach, MIN_LATENCY_SAMPLES, RollbackTriggers, tooThinToJudge } from './alarms';
 import { EnvironmentClient, ReleaseSamples, RollbackResult } from './environment-client';
 import { EnvironmentState } from './environment-host';
+import { CpuTimes, readCpuTimes, stealShare } from './host-cpu';
 import { shiftSteps } from './traffic-shift';
 import type { TrafficShift } from '../../model';
 import type { CanaryJudgement } from '../judgement/canary-judge';
@@ -34,6 +35,8 @@ export interface RolloutProps {
    * where the engine starts its synthetic users and waits for their traffic to flow.
    */
   readonly onDeployed?: () => Promise<void>;
+  /** Reads this machine's CPU times, for the steal each alarm window saw. @default `/proc/stat`, where there is one */
+  readonly hostCpu?: () => CpuTimes | undefined;
 }
 
 /** The canary judge as a rollout uses it. */
@@ -85,13 +88,36 @@ const BAKE_EXTENSION = 4;
 /** However short a local minute (a test's can be 200 ms), the bake may go on this long for its traffic to arrive. */
 const MIN_BAKE_EXTENSION_MS = 10_000;
 
+/** The alarm windows of one rollout so far. */
+interface AlarmWindows {
+  /** Judged on enough requests. */
+  windows: number;
+  /** Breached on latency while the host took the CPU, so not judged. */
+  hostStarved: number;
+  /** Of those, how many came since the last judged window: traffic moves on, and a bake ends, only after a judged one. */
+  unjudgedSince: number;
+}
+
+/** Whether the alarms have judged `windows` windows, the newest of them after any they could not judge. */
+const judgedEnough = (judged: AlarmWindows, windows: number): boolean =>
+  judged.windows >= windows && judged.unjudgedSince === 0;
+
+/** Why a release that never had enough windows judged goes back. */
+function tooLittleJudged(judged: AlarmWindows, windows: number, release: Release): string {
+  if (!judged.hostStarved) {
+    return `too little traffic to judge: ${judged.windows} of the ${windows} alarm windows the bake needs held ${MIN_LATENCY_SAMPLES} requests of ${release.id}`;
+  }
+  const notLast = judged.unjudgedSince ? `, not the last ${judged.unjudgedSince}` : '';
+  return `too little judged: ${judged.windows} of the ${windows} alarm windows the bake needs were judged${notLast}: ${judged.hostStarved} of ${release.id} breached on latency while the host took this machine's CPU, and were not judged`;
+}
+
 /**
  * The bake: at least `bakeMs`, and on until the alarms have judged `windows` windows of real
- * traffic (a CloudWatch alarm's evaluation periods), for at most `BAKE_EXTENSION` times as long
- * (or `MIN_BAKE_EXTENSION_MS`).
+ * traffic (a CloudWatch alarm's evaluation periods), the newest after any window the host
+ * starved, for at most `BAKE_EXTENSION` times as long (or `MIN_BAKE_EXTENSION_MS`).
  */
 async function bakeUntilJudged(
-  judged: { readonly windows: number },
+  judged: AlarmWindows,
   windows: number,
   bakeMs: number,
   signal: AbortSignal,
@@ -99,7 +125,7 @@ async function bakeUntilJudged(
   const started = Date.now();
   await sleep(bakeMs, signal);
   const limit = Math.max(bakeMs * BAKE_EXTENSION, MIN_BAKE_EXTENSION_MS);
-  while (judged.windows < windows && !signal.aborted && Date.now() - started < limit) {
+  while (!judgedEnough(judged, windows) && !signal.aborted && Date.now() - started < limit) {
     await sleep(100, signal);
   }
 }
@@ -119,14 +145,12 @@ function crashOf(state: EnvironmentState, release: Release): Breach | undefined 
  * breach. Each window is what the front saw of the release during that minute, or since the
  * last judged window when the minutes in between were too thin to judge.
  */
-function watchAlarms(
-  props: RolloutProps,
-  signal: AbortSignal,
-  judged: { windows: number },
-): Promise<Breach | undefined> {
+function watchAlarms(props: RolloutProps, signal: AbortSignal, judged: AlarmWindows): Promise<Breach | undefined> {
   const watch = new AlarmWatch(props.triggers);
+  const hostCpu = props.hostCpu ?? readCpuTimes;
   return (async () => {
     let windowStart = Date.now();
+    let cpuAtStart = hostCpu();
     while (!signal.aborted) {
       await sleep(props.minuteMs, signal);
       const state = await props.environment.state();
@@ -134,13 +158,22 @@ function watchAlarms(
       if (crash) return crash;
       if (signal.aborted) return undefined;
       const now = Date.now();
+      const cpuNow = hostCpu();
       const window = await props.environment.metrics(props.release.id, windowStart);
       // A thin window stays open: the next one includes its requests.
       if (tooThinToJudge(window)) continue;
-      judged.windows += 1;
-      const breach = watch.observe(window);
+      const seen = watch.observe(window, stealShare(cpuAtStart, cpuNow));
       windowStart = now;
-      if (breach) return breach;
+      cpuAtStart = cpuNow;
+      if (!seen.judged) {
+        judged.hostStarved += 1;
+        judged.unjudgedSince += 1;
+        props.onProgress?.(`alarm window not judged: ${seen.why}`);
+        continue;
+      }
+      judged.windows += 1;
+      judged.unjudgedSince = 0;
+      if (seen.fired) return seen.fired;
     }
     return undefined;
   })();
@@ -201,7 +234,7 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
     stopGates.abort(`${environment.environment} is rolling back: ${reason}`);
     props.onProgress?.(`rolling back: ${reason}`);
   };
-  const judged = { windows: 0 };
+  const judged: AlarmWindows = { windows: 0, hostStarved: 0, unjudgedSince: 0 };
   let judgement: CanaryJudgement | undefined;
   // The alarms watch the release from its first request, before the synthetic users are counted in.
   const alarm = watchAlarms(props, stopWatching.signal, judged).then((breach) => {
@@ -261,6 +294,18 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
       if (decision === 'rollback') rollBack(`${judgement.summary}; rolled back by decision`);
     }
   }
+  if (!stopGates.signal.aborted && steps.length > 1 && judged.unjudgedSince > 0) {
+    // A breach the host may have caused is not a pass either: the share stays until a window is judged.
+    props.onProgress?.(
+      `${share}% of traffic on ${release.id}: its last alarm window breached while the host took the CPU; holding until one is judged`,
+    );
+    const sideBySideMs = steps.slice(0, -1).reduce((sum, step) => sum + step.holdMs, 0);
+    const until = Date.now() + Math.max(sideBySideMs * (BAKE_EXTENSION - 1), MIN_BAKE_EXTENSION_MS);
+    while (judged.unjudgedSince > 0 && Date.now() < until && !stopGates.signal.aborted) {
+      await sleep(100, stopGates.signal);
+    }
+    if (judged.unjudgedSince > 0) rollBack(tooLittleJudged(judged, props.triggers.evaluationMinutes, release));
+  }
   if (!stopGates.signal.aborted) {
     if (steps.length > 1) await shift(last.share);
     props.onProgress?.(
@@ -277,10 +322,8 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
   stopWatching.abort();
   await alarm;
   // No bake passes on silence: a release that no window had the traffic to judge is not known good.
-  if (!failure && judged.windows < props.triggers.evaluationMinutes) {
-    rollBack(
-      `too little traffic to judge: ${judged.windows} of the ${props.triggers.evaluationMinutes} alarm windows the bake needs held ${MIN_LATENCY_SAMPLES} requests of ${release.id}`,
-    );
+  if (!failure && !judgedEnough(judged, props.triggers.evaluationMinutes)) {
+    rollBack(tooLittleJudged(judged, props.triggers.evaluationMinutes, release));
   }
 
   if (!failure) {

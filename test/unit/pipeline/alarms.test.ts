@@ -5,6 +5,7 @@ import {
   MIN_LATENCY_SAMPLES,
   RollbackTriggers,
   samplesToJudge,
+  STARVED_HOST_STEAL_SHARE,
   tooThinToJudge,
   windowBreach,
 } from '../../../pipeline/local/environments/alarms';
@@ -86,9 +87,48 @@ describe('the local rollback alarms', () => {
   it('fire only after as many breaching minutes in a row as the environment alarms evaluate', () => {
     const watch = new AlarmWatch({ ...triggers, evaluationMinutes: 2 });
     const bad = window({ errors: 5, errorRate: 0.05 });
-    expect(watch.observe(bad)).toBeUndefined();
-    expect(watch.observe(window({}))).toBeUndefined();
-    expect(watch.observe(bad)).toBeUndefined();
-    expect(watch.observe(bad)?.description).toMatch(/2 minutes in a row/);
+    expect(watch.observe(bad)).toEqual({ judged: true });
+    expect(watch.observe(window({}))).toEqual({ judged: true });
+    expect(watch.observe(bad)).toEqual({ judged: true });
+    expect(watch.observe(bad)).toMatchObject({
+      judged: true,
+      fired: { description: expect.stringMatching(/2 minutes in a row/) },
+    });
+  });
+});
+
+describe('the local rollback alarms while the host takes part of the CPU (steal)', () => {
+  const slow = window({ requests: 40, p50Ms: 900, p75Ms: 950, p90Ms: 1_000, p95Ms: 1_100, p99Ms: 1_200 });
+  const starved = STARVED_HOST_STEAL_SHARE + 0.1;
+
+  it('do not judge a latency breach in a window the host starved, and say why with both numbers', () => {
+    const seen = new AlarmWatch(triggers).observe(slow, starved);
+    expect(seen.judged).toBe(false);
+    expect(!seen.judged && seen.why).toMatch(
+      /^p75 latency 950 ms over 40 requests .* while the host took 30% of this machine's CPU \(steal\)/,
+    );
+  });
+
+  it('judge a latency breach in a window with steal under the bar, or where steal cannot be read', () => {
+    const under = new AlarmWatch(triggers).observe(slow, STARVED_HOST_STEAL_SHARE - 0.05);
+    expect(under).toMatchObject({ judged: true, fired: { alarm: 'latency' } });
+    expect(new AlarmWatch(triggers).observe(slow, undefined)).toMatchObject({
+      judged: true,
+      fired: { alarm: 'latency' },
+    });
+  });
+
+  it('judge errors whatever the host takes', () => {
+    const failing = window({ requests: 40, errors: 8, errorRate: 0.2 });
+    expect(new AlarmWatch(triggers).observe(failing, 0.9)).toMatchObject({ judged: true, fired: { alarm: 'errors' } });
+  });
+
+  it('keep the breaches counted so far across a window not judged, as CloudWatch ignores missing data', () => {
+    const watch = new AlarmWatch({ ...triggers, evaluationMinutes: 2 });
+    expect(watch.observe(slow, 0)).toEqual({ judged: true });
+    expect(watch.observe(slow, starved).judged).toBe(false);
+    expect(watch.observe(slow, 0)).toMatchObject({
+      fired: { description: expect.stringMatching(/2 minutes in a row$/) },
+    });
   });
 });
