@@ -49,8 +49,11 @@ describe('the DAST gate', () => {
       trees.push(tree);
       return plantedRelease(tree);
     };
+    // An encoding bug: any text beyond Latin-1, which the contract allows, fails. Random fuzzing
+    // draws such text from its first examples, so the gate finds it however few requests a slow
+    // machine lets it send in its time (a fault only a 1000-character text hit was missed on 261).
     const failingRelease = planted(
-      `\n      if (c.req.valid('json').text.length > 1000) throw new Error('planted: a long memory fails');`,
+      `\n      if (/[^\\u0000-\\u00ff]/.test(c.req.valid('json').text)) throw new Error('planted: text beyond Latin-1 fails');`,
     );
     const driftingRelease = planted(
       `\n      if (c.req.valid('json')) return c.json({ ...(await memories.create(c.get('principal').userId, c.req.valid('json'))), pinned: false }, 201);`,
@@ -77,8 +80,8 @@ describe('the DAST gate', () => {
     const run = await dast(failing, 'failing').result;
     expect(run.status).toBe(1);
     expect(run.output).toMatch(/FAIL POST \/memories: ST\d+ Server error/);
-    // The request that showed it, as a curl command with the long text.
-    expect(run.output).toMatch(/curl -X POST .*-d '\{[^']*"text": "[^"]{1001,}/);
+    // The request that showed it, as a curl command with the text.
+    expect(run.output).toMatch(/curl -X POST .*-d '\{[^']*"text": "/);
     expect(run.output).toMatch(/dast FAILED against http:\/\/127\.0\.0\.1:\d+: \d+ findings?, first POST \/memories/);
   }, 180_000);
 
