@@ -259,7 +259,24 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
       recordShare(share);
     }
   };
+  const sideBySideMs = steps.slice(0, -1).reduce((sum, step) => sum + step.holdMs, 0);
+  /**
+   * A breach the host may have caused is no pass either: before traffic moves on, the share
+   * stays where it is until the newest window is judged, or the release goes back.
+   */
+  const holdUntilJudged = async (): Promise<void> => {
+    if (judged.unjudgedSince === 0 || stopGates.signal.aborted) return;
+    props.onProgress?.(
+      `${share}% of traffic on ${release.id}: its last alarm window breached while the host took the CPU; holding until one is judged`,
+    );
+    const until = Date.now() + Math.max(sideBySideMs * (BAKE_EXTENSION - 1), MIN_BAKE_EXTENSION_MS);
+    while (judged.unjudgedSince > 0 && Date.now() < until && !stopGates.signal.aborted) {
+      await sleep(100, stopGates.signal);
+    }
+    if (judged.unjudgedSince > 0) rollBack(tooLittleJudged(judged, props.triggers.evaluationMinutes, release));
+  };
   for (const [i, step] of steps.slice(0, -1).entries()) {
+    if (i > 0) await holdUntilJudged();
     if (stopGates.signal.aborted) break;
     if (i > 0) await shift(step.share);
     props.onProgress?.(
@@ -269,7 +286,6 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
   }
   if (!stopGates.signal.aborted && previousReleaseId && steps.length > 1 && props.judge) {
     const judgedFrom = deployedAt + props.judge.warmupMs;
-    const sideBySideMs = steps.slice(0, -1).reduce((sum, step) => sum + step.holdMs, 0);
     const sample = (): Promise<[ReleaseSamples, ReleaseSamples]> =>
       Promise.all([environment.samples(release.id, judgedFrom), environment.samples(previousReleaseId, judgedFrom)]);
     let [canary, previous] = await sample();
@@ -294,18 +310,7 @@ export async function rollout(props: RolloutProps): Promise<RolloutOutcome> {
       if (decision === 'rollback') rollBack(`${judgement.summary}; rolled back by decision`);
     }
   }
-  if (!stopGates.signal.aborted && steps.length > 1 && judged.unjudgedSince > 0) {
-    // A breach the host may have caused is not a pass either: the share stays until a window is judged.
-    props.onProgress?.(
-      `${share}% of traffic on ${release.id}: its last alarm window breached while the host took the CPU; holding until one is judged`,
-    );
-    const sideBySideMs = steps.slice(0, -1).reduce((sum, step) => sum + step.holdMs, 0);
-    const until = Date.now() + Math.max(sideBySideMs * (BAKE_EXTENSION - 1), MIN_BAKE_EXTENSION_MS);
-    while (judged.unjudgedSince > 0 && Date.now() < until && !stopGates.signal.aborted) {
-      await sleep(100, stopGates.signal);
-    }
-    if (judged.unjudgedSince > 0) rollBack(tooLittleJudged(judged, props.triggers.evaluationMinutes, release));
-  }
+  if (steps.length > 1) await holdUntilJudged();
   if (!stopGates.signal.aborted) {
     if (steps.length > 1) await shift(last.share);
     props.onProgress?.(

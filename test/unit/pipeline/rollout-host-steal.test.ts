@@ -12,8 +12,15 @@ import { PROMOTION_POLICY } from '../../../pipeline/model';
  * starved is not judged, and a release is promoted only on windows that were.
  */
 
-const prod = PROMOTION_POLICY.promotions.find((p) => p.environment.name === 'prod');
-if (!prod) throw new Error('the model has no prod promotion');
+function promotionOf(name: string): (typeof PROMOTION_POLICY.promotions)[number] {
+  const found = PROMOTION_POLICY.promotions.find((p) => p.environment.name === name);
+  if (!found) throw new Error(`the model has no ${name} promotion`);
+  return found;
+}
+/** A 10% canary with a bake. */
+const prod = promotionOf('prod');
+/** A linear shift, 10% more each minute. */
+const staging = promotionOf('staging');
 
 const HEALTHY: MetricsSnapshot = {
   requests: 40,
@@ -81,13 +88,14 @@ function stealing(share: number): () => CpuTimes {
 async function deliver(
   window: MetricsSnapshot,
   hostSteal: number,
+  promotion = prod,
 ): Promise<{ outcome: RolloutOutcome; progress: string[] }> {
   const progress: string[] = [];
   const outcome = await rollout({
     environment: new ServingEnvironment(window) as unknown as EnvironmentClient,
     release: { id: 'candidate', commit: 'c1', dir: '/releases/candidate' },
-    shift: prod!.environment.trafficShift,
-    triggers: { ...prod!.rollback, evaluationMinutes: prod!.environment.alarms.evaluationMinutes },
+    shift: promotion.environment.trafficShift,
+    triggers: { ...promotion.rollback, evaluationMinutes: promotion.environment.alarms.evaluationMinutes },
     minuteMs: 20,
     verify: async () => undefined,
     onProgress: (line) => progress.push(line),
@@ -119,15 +127,25 @@ describe("a rollout's alarms while the host takes part of the CPU", () => {
     );
   }, 20_000);
 
+  it('hold a linear shift at its first step while the host starves a slow release, and roll it back from there', async () => {
+    const { outcome } = await deliver(SLOW, 0.4, staging);
+    expect(outcome.outcome).toBe('rolled-back');
+    expect(outcome.reason).toMatch(/^too little judged: 0 of the 2 alarm windows the bake needs were judged/);
+    expect(outcome.shifts?.map((s) => s.share)).toEqual([10, 0]);
+  }, 20_000);
+
   it('roll back a failing release whatever the host takes: errors are always judged', async () => {
     const { outcome } = await deliver(FAILING, 0.4);
     expect(outcome.outcome).toBe('rolled-back');
     expect(outcome.reason).toMatch(/^alarm errors: 8 of 40 requests failed/);
   });
 
-  it('promote a healthy release while the host takes 40% of the CPU', async () => {
+  it('promote a healthy release while the host takes 40% of the CPU, through every step of a linear shift', async () => {
     const { outcome, progress } = await deliver(HEALTHY, 0.4);
     expect(outcome.outcome).toBe('promoted');
     expect(progress.filter((line) => line.startsWith('alarm window not judged'))).toEqual([]);
+    const linear = await deliver(HEALTHY, 0.4, staging);
+    expect(linear.outcome.outcome).toBe('promoted');
+    expect(linear.outcome.shifts?.map((s) => s.share)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
   });
 });
