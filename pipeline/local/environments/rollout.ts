@@ -107,6 +107,10 @@ function tooLittleJudged(judged: AlarmWindows, windows: number, release: Release
   if (!judged.hostStarved) {
     return `too little traffic to judge: ${judged.windows} of the ${windows} alarm windows the bake needs held ${MIN_LATENCY_SAMPLES} requests of ${release.id}`;
   }
+  if (judged.windows >= windows) {
+    const last = judged.unjudgedSince === 1 ? 'alarm window' : `${judged.unjudgedSince} alarm windows`;
+    return `too little judged: the last ${last} of ${release.id} breached on latency while the host took this machine's CPU, and no later window was judged`;
+  }
   const notLast = judged.unjudgedSince ? `, not the last ${judged.unjudgedSince}` : '';
   return `too little judged: ${judged.windows} of the ${windows} alarm windows the bake needs were judged${notLast}: ${judged.hostStarved} of ${release.id} breached on latency while the host took this machine's CPU, and were not judged`;
 }

@@ -43,7 +43,10 @@ class ServingEnvironment {
   private candidate?: ReleaseState;
   private share = 0;
 
-  constructor(private readonly window: MetricsSnapshot) {}
+  private served = 0;
+
+  /** @param window what each minute served, or a list of them, the last repeated */
+  constructor(private readonly window: MetricsSnapshot | readonly MetricsSnapshot[]) {}
 
   async state(): Promise<EnvironmentState> {
     const { live, candidate, share } = this;
@@ -69,7 +72,8 @@ class ServingEnvironment {
     return { state: await this.state(), trafficRestoredMs: 0, candidateStoppedMs: 0 };
   }
   async metrics(): Promise<MetricsSnapshot & { inflight: number }> {
-    return { ...this.window, inflight: 0 };
+    const windows = 'requests' in this.window ? [this.window] : this.window;
+    return { ...windows[Math.min(this.served++, windows.length - 1)], inflight: 0 };
   }
   async samples(): Promise<{ endpoints: Record<string, never> }> {
     return { endpoints: {} };
@@ -86,7 +90,7 @@ function stealing(share: number): () => CpuTimes {
 }
 
 async function deliver(
-  window: MetricsSnapshot,
+  window: MetricsSnapshot | readonly MetricsSnapshot[],
   hostSteal: number,
   promotion = prod,
 ): Promise<{ outcome: RolloutOutcome; progress: string[] }> {
@@ -132,6 +136,14 @@ describe("a rollout's alarms while the host takes part of the CPU", () => {
     expect(outcome.outcome).toBe('rolled-back');
     expect(outcome.reason).toMatch(/^too little judged: 0 of the 2 alarm windows the bake needs were judged/);
     expect(outcome.shifts?.map((s) => s.share)).toEqual([10, 0]);
+  }, 20_000);
+
+  it('never promote a release whose windows turned slow while the host starved them, after judged healthy ones', async () => {
+    const { outcome } = await deliver([HEALTHY, HEALTHY, SLOW], 0.4);
+    expect(outcome.outcome).toBe('rolled-back');
+    expect(outcome.reason).toMatch(
+      /^too little judged: the last \d+ alarm windows of candidate breached on latency while the host took this machine's CPU, and no later window was judged$/,
+    );
   }, 20_000);
 
   it('roll back a failing release whatever the host takes: errors are always judged', async () => {
