@@ -13,6 +13,7 @@ import { readK6TimeSeries, TimeSeries } from './timeseries';
 import type { TrendEntry } from './trend';
 import { evaluateRun, K6SummaryExport, THRESHOLD_EXIT_CODE, Verdict } from './verdict';
 import { renderFigure } from '../pipeline/kit/charts';
+import { readCpuTimes, stealShare } from '../pipeline/kit/host-cpu';
 import { requireTool } from '../pipeline/toolchain/probe';
 
 /** The k6 script: one user session per iteration. */
@@ -73,6 +74,11 @@ export interface LoadRunOptions {
   readonly users?: LoadUserPool;
   /** The scenario's last promotions, oldest first, for the report's trend. @default none */
   readonly trend?: readonly TrendEntry[];
+  /**
+   * Leave a run the host starved unjudged (a gate, which measures again); otherwise the share the
+   * host took is only recorded (a headroom step). @default false
+   */
+  readonly notJudgedOnStarvedHost?: boolean;
 }
 
 /**
@@ -173,7 +179,9 @@ export async function runLoad(options: LoadRunOptions): Promise<Verdict> {
       script,
     ];
     const startedAt = new Date().toISOString();
+    const cpuBefore = readCpuTimes();
     const exitCode = await runK6(k6, args, env);
+    const steal = stealShare(cpuBefore, readCpuTimes());
     // setup() ran to the end unless k6 stopped in it (100, 107, 108): the pool now holds the plan's users.
     if (exitCode === 0 || exitCode === THRESHOLD_EXIT_CODE) users.registered = Math.max(users.registered, plan.users);
     if (exitCode !== 0 && exitCode !== THRESHOLD_EXIT_CODE) {
@@ -184,7 +192,14 @@ export async function runLoad(options: LoadRunOptions): Promise<Verdict> {
     if (!existsSync(files.k6Summary)) throw new Error(`k6 exited ${exitCode} without writing ${files.k6Summary}`);
     const k6Summary = JSON.parse(readFileSync(files.k6Summary, 'utf8')) as K6SummaryExport;
     const verdict = evaluateRun(
-      { plan, k6: k6Summary, k6ExitCode: exitCode, target: options.target, startedAt },
+      {
+        plan,
+        k6: k6Summary,
+        k6ExitCode: exitCode,
+        target: options.target,
+        startedAt,
+        ...(steal === undefined ? {} : { host: { steal, judgeStarved: !options.notJudgedOnStarvedHost } }),
+      },
       {
         baseline: options.baseline,
         tolerance: options.tolerance,
@@ -197,6 +212,32 @@ export async function runLoad(options: LoadRunOptions): Promise<Verdict> {
     return verdict;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * How many times a gate runs its load before a host that starved every run fails it unjudged.
+ */
+export const RUNS_ON_A_STARVED_HOST = 3;
+
+/**
+ * Runs a gate's load until a run is judged: again while the host starved it (`HostDuringRun`),
+ * at most `RUNS_ON_A_STARVED_HOST` times, saying so each time. Whether to run again depends on
+ * the host alone, never on the result; after the last run the verdict is that run's, unjudged
+ * when the host starved it too.
+ */
+export async function untilJudged(
+  runOnce: () => Promise<Verdict>,
+  log: (line: string) => void,
+  runs = RUNS_ON_A_STARVED_HOST,
+): Promise<Verdict> {
+  for (let run = 1; ; run++) {
+    const verdict = await runOnce();
+    const host = verdict.summary.host;
+    if (!host?.starved || run >= runs) return verdict;
+    log(
+      `run ${run} of ${runs} not judged: the host took ${host.stealPercent}% of this machine's CPU (steal) while k6 ran; running again`,
+    );
   }
 }
 
@@ -227,7 +268,8 @@ export function describeRun(summary: LoadSummary): string {
   return (
     `scenario ${summary.scenario}: ${summary.targetRate} req/s planned, ${summary.achievedRate.toFixed(1)} achieved ` +
     `(${summary.requests} requests in ${summary.durationSeconds} s); p50 ${l.p50.toFixed(1)} ms, p95 ${l.p95.toFixed(1)} ms, ` +
-    `p99 ${l.p99.toFixed(1)} ms; errors ${(summary.errorRate * 100).toFixed(2)}%`
+    `p99 ${l.p99.toFixed(1)} ms; errors ${(summary.errorRate * 100).toFixed(2)}%` +
+    (summary.host ? `; the host took ${summary.host.stealPercent}% of this machine's CPU (steal)` : '')
   );
 }
 

@@ -111,6 +111,11 @@ export const loadSummarySchema = z.object({
   referenceNote: z.string().optional(),
   passed: z.boolean(),
   failures: z.array(z.string()),
+  /**
+   * The share of this machine's CPU the host took while k6 ran (steal), where it could be read;
+   * `starved` at or over the share at which a latency measures the host.
+   */
+  host: z.object({ stealPercent: z.number(), starved: z.boolean() }).optional(),
   /** Set on a baseline: the promotion that made this run the one later runs are compared with. */
   promotion: promotion.optional(),
   /** Set on a reference baseline: who made this run the reference, when and why. */

@@ -8,6 +8,7 @@ import {
   LoadSummary,
   ThresholdResult,
 } from './summary';
+import { STARVED_HOST_STEAL_SHARE } from '../pipeline/kit/host-cpu';
 
 /** k6's own exit code when a threshold is crossed; the gate passes it on. */
 export const THRESHOLD_EXIT_CODE = 99;
@@ -17,6 +18,11 @@ export const THRESHOLD_EXIT_CODE = 99;
  * own outcomes, so this stays below them.
  */
 export const REGRESSION_EXIT_CODE = 90;
+/**
+ * The gate's exit code when the run could not judge the release: the host took so much of this
+ * machine's CPU while it ran that its latencies measured the host (see `HostDuringRun`).
+ */
+export const NOT_JUDGED_EXIT_CODE = 2;
 
 /** One metric of k6's `--summary-export` file: its stats, and per threshold expression whether it was crossed. */
 export interface K6Metric {
@@ -34,6 +40,19 @@ export interface RunFacts {
   readonly k6ExitCode: number;
   readonly target: string;
   readonly startedAt: string;
+  /** What the host took of this machine's CPU while k6 ran, where it can be read. */
+  readonly host?: HostDuringRun;
+}
+
+/**
+ * The share of this machine's CPU the host took while k6 ran (steal, from `/proc/stat`). At
+ * `STARVED_HOST_STEAL_SHARE` or more the latencies measure the host, not the release, and a gate
+ * (`judgeStarved: false`) does not judge the run: no pass and no regression, a run to take again.
+ * A headroom step records the share and is judged as measured.
+ */
+export interface HostDuringRun {
+  readonly steal: number;
+  readonly judgeStarved: boolean;
 }
 
 export interface Verdict {
@@ -345,5 +364,16 @@ export function evaluateRun(facts: RunFacts, comparisons: Comparisons): Verdict 
   };
   const regressedAgainstAny = Object.values(compared).some((c) => !c.passed);
   const exitCode = !thresholdsHeld ? THRESHOLD_EXIT_CODE : regressedAgainstAny ? REGRESSION_EXIT_CODE : 0;
-  return { summary, exitCode };
+  const host = facts.host;
+  if (!host) return { summary, exitCode };
+  const starved = host.steal >= STARVED_HOST_STEAL_SHARE;
+  const withHost = { ...summary, host: { stealPercent: round(host.steal * 100, 1), starved } };
+  if (!starved || host.judgeStarved) return { summary: withHost, exitCode };
+  const notJudged =
+    `scenario ${plan.scenario}: not judged: the host took ${(host.steal * 100).toFixed(0)}% of this machine's CPU ` +
+    `(steal) while k6 ran, at or over the ${STARVED_HOST_STEAL_SHARE * 100}% at which a latency measures the host, not the release`;
+  return {
+    summary: { ...withHost, passed: false, failures: [notJudged, ...failures] },
+    exitCode: NOT_JUDGED_EXIT_CODE,
+  };
 }

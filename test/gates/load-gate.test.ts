@@ -55,9 +55,11 @@ const workspace = path.join(local.scratch, 'pipeline');
 describe('the load gate at the current load', () => {
   it('passes against a healthy environment and writes the k6 dashboard, summary, JUnit and readable report', async () => {
     const reports = reportsFor('healthy');
-    const run = await measuredOnQuietHost('load-current against a healthy environment', () =>
-      runTaskAsync('load:current', { ...SHORT_RUN, B2_API_URL: healthy.url, B2_REPORTS_DIR: reports.root }),
-    );
+    const run = await runTaskAsync('load:current', {
+      ...SHORT_RUN,
+      B2_API_URL: healthy.url,
+      B2_REPORTS_DIR: reports.root,
+    });
     expect(run.output).toContain('load-current passed');
     expect(run.status).toBe(0);
     expect(missingReports(GATES['load-current'], reports.root)).toEqual([]);
@@ -162,15 +164,13 @@ describe('the load gate against the last promoted release', () => {
 
   it('fails a run more than 20% slower than that baseline, although it is under 200 ms', async () => {
     const reports = reportsFor('regressed');
-    const run = await measuredOnQuietHost('load-current against a 1 ms baseline', () =>
-      runTaskCommand('load:current', {
-        ...SHORT_RUN,
-        B2_API_URL: healthy.url,
-        B2_REPORTS_DIR: reports.root,
-        B2_PIPELINE_DIR: workspace,
-        B2_LOAD_BASELINE_ENVIRONMENT: 'prod',
-      }),
-    );
+    const run = await runTaskCommand('load:current', {
+      ...SHORT_RUN,
+      B2_API_URL: healthy.url,
+      B2_REPORTS_DIR: reports.root,
+      B2_PIPELINE_DIR: workspace,
+      B2_LOAD_BASELINE_ENVIRONMENT: 'prod',
+    });
     expect(run.output).toMatch(
       /load-current FAILED: scenario current: p95 \d+\.\d ms is \d+(\.\d)?% above the baseline's 1\.0 ms \(tolerance 20%\)/,
     );
@@ -214,9 +214,11 @@ describe('the load gate per endpoint', () => {
 
   it('fails a run whose memories endpoints answer three times slower than a normal run, under 200 ms, naming each with its numbers', async () => {
     const normal = reportsFor('per-endpoint-normal');
-    const first = await measuredOnQuietHost('load-current of a normal run', () =>
-      runTaskCommand('load:current', { ...SHORT_RUN, B2_API_URL: healthy.url, B2_REPORTS_DIR: normal.root }),
-    );
+    const first = await runTaskCommand('load:current', {
+      ...SHORT_RUN,
+      B2_API_URL: healthy.url,
+      B2_REPORTS_DIR: normal.root,
+    });
     expect(first.status, first.output.split('\n').slice(-8).join('\n')).toBe(0);
     const baseline = readSummary(normal.gate('summary.json'));
     const before = baseline.endpoints ?? {};
@@ -238,15 +240,13 @@ describe('the load gate per endpoint', () => {
     });
 
     const reports = reportsFor('per-endpoint-tripled');
-    const run = await measuredOnQuietHost('load-current of the slowed memories endpoints', () =>
-      runTaskCommand('load:current', {
-        ...SHORT_RUN,
-        B2_API_URL: tripled.url,
-        B2_REPORTS_DIR: reports.root,
-        B2_LOAD_BASELINE: normal.gate('summary.json'),
-        B2_LOAD_REFERENCE: normal.gate('summary.json'),
-      }),
-    );
+    const run = await runTaskCommand('load:current', {
+      ...SHORT_RUN,
+      B2_API_URL: tripled.url,
+      B2_REPORTS_DIR: reports.root,
+      B2_LOAD_BASELINE: normal.gate('summary.json'),
+      B2_LOAD_REFERENCE: normal.gate('summary.json'),
+    });
     // Login is not delayed, but on a busy machine it may drift beyond the tolerance on its own.
     expect(run.output).toMatch(
       /load-current FAILED: .*(login, )?list, search, read, create slower than the last promoted release: /,

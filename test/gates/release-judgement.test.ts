@@ -63,6 +63,11 @@ function loadSummary(run: Delivery, environment: string, gate: string): LoadSumm
   );
 }
 
+/** What the host took of this machine's CPU while a load gate's k6 ran, for the test's log. */
+function hostDuring(load: LoadSummary): string {
+  return load.host ? `the host took ${load.host.stealPercent}% of the CPU` : 'no steal reading';
+}
+
 function liveIn(environment: string): string | undefined {
   const state = JSON.parse(
     readFileSync(path.join(workspace, 'pipeline', 'environments', environment, 'state.json'), 'utf8'),
@@ -166,6 +171,7 @@ describe('release judgement on the local engine', () => {
       // A clean release through the load gate: its promotion to prod makes prod's baseline.
       const baseline = await deliver(clean, 'the baseline of the load gate', 'load-current');
       expect(baseline.summary.outcome, baseline.output.slice(-3_000)).toBe('promoted');
+      console.log(`the load gate's baseline (${hostDuring(loadSummary(baseline, 'dev', 'load-current'))})`);
       expect(baseline.summary.baselinesPromoted).toEqual([
         expect.stringContaining('load-current'),
         expect.stringContaining('API contract'),
@@ -183,7 +189,7 @@ describe('release judgement on the local engine', () => {
       const gate = run.summary.steps.find((step) => step.id === 'dev/load-current');
       expect(gate?.status).toBe('failed');
       const load = loadSummary(run, 'dev', 'load-current');
-      console.log(`uniform slowdown: ${load.failures.join(' | ')}`);
+      console.log(`uniform slowdown (${hostDuring(load)}): ${load.failures.join(' | ')}`);
       const failed = Object.entries(load.endpoints ?? {}).filter(([, e]) => e.passed === false);
       expect(failed.map(([endpoint]) => endpoint)).toEqual(
         expect.arrayContaining(['list', 'search', 'read', 'create']),
@@ -204,7 +210,7 @@ describe('release judgement on the local engine', () => {
       expect(gate?.status).toBe('failed');
       expect(gate?.summary).toContain('search');
       const load = loadSummary(run, 'dev', 'load-current');
-      console.log(`one endpoint slower: ${load.failures.join(' | ')}`);
+      console.log(`one endpoint slower (${hostDuring(load)}): ${load.failures.join(' | ')}`);
       expect(load.endpoints?.search?.passed).toBe(false);
       expect(load.failures.join('\n')).toMatch(/search p50 [\d.]+ ms → [\d.]+ ms/);
       // The p50s of the endpoints it did not slow stay within tolerance (their p95s, on about twenty

@@ -1,5 +1,4 @@
-import { STARVED_HOST_STEAL_SHARE } from '../../pipeline/local/environments/alarms';
-import { readCpuTimes, stealShare } from '../../pipeline/local/environments/host-cpu';
+import { readCpuTimes, STARVED_HOST_STEAL_SHARE, stealShare } from '../../pipeline/kit/host-cpu';
 
 /** How many times a latency measurement is taken before a host that starves every one fails the test. */
 const ATTEMPTS = 3;

@@ -1,4 +1,5 @@
 import { MetricsSnapshot } from './release-metrics';
+import { STARVED_HOST_STEAL_SHARE } from '../../kit/host-cpu';
 import type { RollbackTriggers as ModelTriggers } from '../../model';
 
 /**
@@ -18,15 +19,6 @@ export interface Breach {
 }
 
 const fmt = (ms: number): string => `${ms.toFixed(0)} ms`;
-
-/**
- * The share of this machine's CPU time the host may take during a window (steal, read from
- * `/proc/stat`) before a latency breach in it is put down to the host, not the release. A
- * release cannot cause steal: it is the hypervisor running other machines while this one waits
- * to run. On a shared two-core machine it comes in bursts of a few seconds at 20–50% of the CPU,
- * and a local minute lasts 3 s, so one burst could pull a healthy release.
- */
-export const STARVED_HOST_STEAL_SHARE = 0.2;
 
 /** The percentiles the front reports, highest first. */
 const PERCENTILES = [

@@ -1,8 +1,8 @@
 import { AlarmWatch, Breach, MIN_LATENCY_SAMPLES, RollbackTriggers, tooThinToJudge } from './alarms';
 import { EnvironmentClient, ReleaseSamples, RollbackResult } from './environment-client';
 import { EnvironmentState } from './environment-host';
-import { CpuTimes, readCpuTimes, stealShare } from './host-cpu';
 import { shiftSteps } from './traffic-shift';
+import { CpuTimes, readCpuTimes, stealShare } from '../../kit/host-cpu';
 import type { TrafficShift } from '../../model';
 import type { CanaryJudgement } from '../judgement/canary-judge';
 import { Release } from '../release/release-process';

@@ -6,13 +6,20 @@ import { k6Export, Measured, summaryOf } from './fixtures';
 import { DEFAULT_REGRESSION_TOLERANCE } from '../../../loadtest/budget';
 import { gateScenario, planLoad } from '../../../loadtest/plan';
 import { LOAD_PROFILE } from '../../../loadtest/profile';
-import { BaselineLookup, findBaseline, readSummary } from '../../../loadtest/summary';
-import { evaluateRun, REGRESSION_EXIT_CODE, THRESHOLD_EXIT_CODE } from '../../../loadtest/verdict';
+import { untilJudged } from '../../../loadtest/run';
+import { BaselineLookup, findBaseline, readSummary, unfitAsBaseline } from '../../../loadtest/summary';
+import {
+  evaluateRun,
+  HostDuringRun,
+  NOT_JUDGED_EXIT_CODE,
+  REGRESSION_EXIT_CODE,
+  THRESHOLD_EXIT_CODE,
+} from '../../../loadtest/verdict';
 
 const tenfold = planLoad(LOAD_PROFILE, gateScenario('tenfold'), { warmupSeconds: 5, holdSeconds: 30 });
 const NO_BASELINE = { note: 'no baseline given' };
 
-function evaluate(measured: Measured, k6ExitCode = 0, baseline: BaselineLookup = NO_BASELINE) {
+function evaluate(measured: Measured, k6ExitCode = 0, baseline: BaselineLookup = NO_BASELINE, host?: HostDuringRun) {
   return evaluateRun(
     {
       plan: tenfold,
@@ -20,6 +27,7 @@ function evaluate(measured: Measured, k6ExitCode = 0, baseline: BaselineLookup =
       k6ExitCode,
       target: 'http://127.0.0.1:9',
       startedAt: '2026-11-25T12:00:00Z',
+      ...(host ? { host } : {}),
     },
     { baseline, tolerance: DEFAULT_REGRESSION_TOLERANCE },
   );
@@ -106,6 +114,87 @@ describe('the load verdict', () => {
     const { summary, exitCode } = evaluate({ p95: 12 }, THRESHOLD_EXIT_CODE);
     expect(exitCode).toBe(THRESHOLD_EXIT_CODE);
     expect(summary.passed).toBe(false);
+  });
+});
+
+describe('a run the host starved of CPU', () => {
+  const baseline = {
+    summary: summaryOf({
+      scenario: 'tenfold',
+      latencyMs: { p50: 10, p95: 20, p99: 20, max: 20 },
+      endpoints: undefined,
+    }),
+    source: 'baselines/prod/load-tenfold.json',
+  };
+  const gateOn = (steal: number): HostDuringRun => ({ steal, judgeStarved: false });
+
+  it('is not judged by a gate: no regression, and no pass either, so it can never become a baseline', () => {
+    const slow = evaluate({ p95: 60 }, 0, baseline, gateOn(0.35));
+    expect(slow.exitCode).toBe(NOT_JUDGED_EXIT_CODE);
+    expect(slow.summary.host).toEqual({ stealPercent: 35, starved: true });
+    expect(slow.summary.passed).toBe(false);
+    expect(slow.summary.failures[0]).toBe(
+      "scenario tenfold: not judged: the host took 35% of this machine's CPU (steal) while k6 ran, at or over the 20% at which a latency measures the host, not the release",
+    );
+    // What it measured is still shown.
+    expect(slow.summary.failures[1]).toContain("200% above the baseline's 20.0 ms");
+
+    const fast = evaluate({ p95: 21 }, 0, baseline, gateOn(0.35));
+    expect(fast.exitCode).toBe(NOT_JUDGED_EXIT_CODE);
+    expect(fast.summary.passed).toBe(false);
+    expect(unfitAsBaseline(fast.summary, 'summary.json', 'the baseline')).toContain('not judged: the host took 35%');
+  });
+
+  it('is judged as measured under the share, with the share recorded', () => {
+    const slow = evaluate({ p95: 60 }, 0, baseline, gateOn(0.19));
+    expect(slow.exitCode).toBe(REGRESSION_EXIT_CODE);
+    expect(slow.summary.host).toEqual({ stealPercent: 19, starved: false });
+    const fast = evaluate({ p95: 21 }, 0, baseline, gateOn(0.19));
+    expect(fast.exitCode).toBe(0);
+    expect(fast.summary.passed).toBe(true);
+  });
+
+  it('is judged as measured in a headroom step, which only records the share', () => {
+    const step = evaluate({ p95: 21 }, 0, baseline, { steal: 0.35, judgeStarved: true });
+    expect(step.exitCode).toBe(0);
+    expect(step.summary).toMatchObject({ passed: true, host: { stealPercent: 35, starved: true } });
+  });
+
+  it('is run again by a gate, at most three times, until a run is judged, whatever the runs measured', async () => {
+    const steals = [0.4, 0.3, 0.05];
+    const lines: string[] = [];
+    let runs = 0;
+    const verdict = await untilJudged(
+      async () => evaluate({ p95: 21 }, 0, baseline, gateOn(steals[runs++])),
+      (line) => lines.push(line),
+    );
+    expect(runs).toBe(3);
+    expect(verdict.exitCode).toBe(0);
+    expect(verdict.summary.host).toEqual({ stealPercent: 5, starved: false });
+    expect(lines).toEqual([
+      "run 1 of 3 not judged: the host took 40% of this machine's CPU (steal) while k6 ran; running again",
+      "run 2 of 3 not judged: the host took 30% of this machine's CPU (steal) while k6 ran; running again",
+    ]);
+
+    // A judged first run is the verdict, a regression included: it is never run again.
+    runs = 0;
+    const slow = await untilJudged(
+      async () => (runs++, evaluate({ p95: 60 }, 0, baseline, gateOn(0.1))),
+      () => {},
+    );
+    expect(runs).toBe(1);
+    expect(slow.exitCode).toBe(REGRESSION_EXIT_CODE);
+  });
+
+  it('fails a gate unjudged when the host starved every run', async () => {
+    let runs = 0;
+    const verdict = await untilJudged(
+      async () => (runs++, evaluate({ p95: 21 }, 0, baseline, gateOn(0.5))),
+      () => {},
+    );
+    expect(runs).toBe(3);
+    expect(verdict.exitCode).toBe(NOT_JUDGED_EXIT_CODE);
+    expect(verdict.summary.passed).toBe(false);
   });
 });
 

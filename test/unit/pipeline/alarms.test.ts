@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { STARVED_HOST_STEAL_SHARE } from '../../../pipeline/kit/host-cpu';
 import {
   AlarmWatch,
   judgedLatency,
   MIN_LATENCY_SAMPLES,
   RollbackTriggers,
   samplesToJudge,
-  STARVED_HOST_STEAL_SHARE,
   tooThinToJudge,
   windowBreach,
 } from '../../../pipeline/local/environments/alarms';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCpuTimes, readCpuTimes, stealShare } from '../../../pipeline/local/environments/host-cpu';
+import { parseCpuTimes, readCpuTimes, stealShare } from '../../../pipeline/kit/host-cpu';
 
 /** The head of a real `/proc/stat` from a two-core virtual machine. */
 const STAT = `cpu  4416895 7197 410156 7692909 44742 0 35600 410319 0 0

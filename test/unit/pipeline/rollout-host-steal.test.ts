@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { CpuTimes } from '../../../pipeline/kit/host-cpu';
 import { EnvironmentClient, RollbackResult } from '../../../pipeline/local/environments/environment-client';
 import { EnvironmentState, ReleaseState } from '../../../pipeline/local/environments/environment-host';
-import { CpuTimes } from '../../../pipeline/local/environments/host-cpu';
 import { MetricsSnapshot } from '../../../pipeline/local/environments/release-metrics';
 import { rollout, RolloutOutcome } from '../../../pipeline/local/environments/rollout';
 import { PROMOTION_POLICY } from '../../../pipeline/model';

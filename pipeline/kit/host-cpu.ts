@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 
 /**
+ * The share of this machine's CPU time the host may take while latency is measured (steal, read
+ * from `/proc/stat`) before what was measured is put down to the host, not the release. A
+ * release cannot cause steal: it is the hypervisor running other machines while this one waits
+ * to run. On a shared two-core machine it comes in bursts of a few seconds at 20–50% of the CPU,
+ * and a local minute lasts 3 s, so one burst could pull a healthy release. The local alarms
+ * leave such a window unjudged, and a load gate measures again.
+ */
+export const STARVED_HOST_STEAL_SHARE = 0.2;
+
+/**
  * This machine's CPU time so far, in clock ticks, from the first line of `/proc/stat` (see
  * proc(5)): all of it, and the part the hypervisor gave to other machines while this one wanted
  * to run (steal). Node's `os.cpus()` has no steal column, so the engine reads the file itself.
