@@ -217,6 +217,13 @@ function endpointSection(summary: LoadSummary): string {
   ].join('\n');
 }
 
+/** What the host took of this machine's CPU while k6 ran, and whether that left the run unjudged. */
+function hostLine(summary: LoadSummary): string {
+  if (!summary.host) return '';
+  const share = `the host took ${summary.host.stealPercent}% of this machine's CPU (steal)`;
+  return ` &middot; ${share}${summary.host.starved ? ': <strong>starved</strong>, its latencies measure the host' : ''}`;
+}
+
 /**
  * The page. `figures` are the charts of `loadReportCharts`, already drawn (`renderFigure`): over
  * the run first, then each endpoint against its baseline band beside the per-endpoint table.
@@ -242,7 +249,7 @@ export function renderReportHtml(
 <body>
 <h1>${escapeXml(title)} ${verdictBadge(summary.passed)}</h1>
 <p class="muted">Load profile ${escapeXml(summary.profileVersion)} &middot; scenario <code>${escapeXml(summary.scenario)}</code> &middot;
-target ${escapeXml(summary.target)} &middot; started ${escapeXml(summary.startedAt)} &middot; measured over ${summary.durationSeconds} s</p>
+target ${escapeXml(summary.target)} &middot; started ${escapeXml(summary.startedAt)} &middot; measured over ${summary.durationSeconds} s${hostLine(summary)}</p>
 ${summary.failures.length ? `<ul class="failures">${summary.failures.map((f) => `<li>${escapeXml(f)}</li>`).join('')}</ul>` : ''}
 <h2>Scenario ${escapeXml(summary.scenario)}</h2>
 <table>

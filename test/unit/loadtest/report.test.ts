@@ -143,6 +143,16 @@ describe('the readable load report', () => {
     expect(html).toContain('<span class="verdict fail">failed</span>');
   });
 
+  it('says what the host took of the CPU while k6 ran, and when that left the run unjudged', () => {
+    expect(html).not.toContain('(steal)');
+    const quiet = renderReportHtml({ ...failedRun, host: { stealPercent: 3.1, starved: false } }, {});
+    expect(quiet).toContain("the host took 3.1% of this machine's CPU (steal)</p>");
+    const starved = renderReportHtml({ ...failedRun, host: { stealPercent: 35, starved: true } }, {});
+    expect(starved).toContain(
+      "the host took 35% of this machine's CPU (steal): <strong>starved</strong>, its latencies measure the host</p>",
+    );
+  });
+
   it('shows the change against the baseline and links the k6 dashboard', () => {
     expect(html).toContain('+507.8%');
     expect(html).toContain('baselines/prod/load-tenfold.json');
