@@ -1,6 +1,7 @@
 import type { HeadroomResult } from './headroom-result';
 import { LoadSummary } from './summary';
 import { CHART_STYLE } from '../pipeline/kit/charts';
+import { STARVED_HOST_STEAL_SHARE } from '../pipeline/kit/host-cpu';
 import { JunitTestCase, renderJunit } from '../pipeline/kit/junit';
 
 /**
@@ -68,6 +69,14 @@ export function renderLoadJunit(summary: LoadSummary): string {
   cases.push(
     comparisonCase(summary, summary.reference, 'the reference baseline', summary.referenceNote ?? 'not compared'),
   );
+  if (summary.host?.starved && !summary.passed) {
+    // A gate's run the host starved is not judged: its reports say so, not only its exit code.
+    cases.unshift({
+      name: `the host left this machine's CPU to the run (steal under ${STARVED_HOST_STEAL_SHARE * 100}%)`,
+      seconds: summary.durationSeconds,
+      failure: { message: summary.failures[0], type: 'not-judged' },
+    });
+  }
   for (const [endpoint, e] of Object.entries(summary.endpoints ?? {})) {
     const limit = summary.thresholds.find((t) => t.endpoint === endpoint)?.limit;
     cases.push({

@@ -226,17 +226,13 @@ export const RUNS_ON_A_STARVED_HOST = 3;
  * the host alone, never on the result; after the last run the verdict is that run's, unjudged
  * when the host starved it too.
  */
-export async function untilJudged(
-  runOnce: () => Promise<Verdict>,
-  log: (line: string) => void,
-  runs = RUNS_ON_A_STARVED_HOST,
-): Promise<Verdict> {
+export async function untilJudged(runOnce: () => Promise<Verdict>, log: (line: string) => void): Promise<Verdict> {
   for (let run = 1; ; run++) {
     const verdict = await runOnce();
     const host = verdict.summary.host;
-    if (!host?.starved || run >= runs) return verdict;
+    if (!host?.starved || run >= RUNS_ON_A_STARVED_HOST) return verdict;
     log(
-      `run ${run} of ${runs} not judged: the host took ${host.stealPercent}% of this machine's CPU (steal) while k6 ran; running again`,
+      `run ${run} of ${RUNS_ON_A_STARVED_HOST} not judged: the host took ${host.stealPercent}% of this machine's CPU (steal) while k6 ran; running again`,
     );
   }
 }

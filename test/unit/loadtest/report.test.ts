@@ -114,6 +114,20 @@ describe('the JUnit rendering of a load run', () => {
     expect(xml).toContain('<skipped message="no reference baseline yet (reference/x.json does not exist)"/>');
   });
 
+  it('fails a case saying so when the host starved a run it did not judge, and adds none for a run it judged', () => {
+    const notJudged = "scenario current: not judged: the host took 35% of this machine's CPU (steal) while k6 ran";
+    const starved = renderLoadJunit(
+      summaryOf({ host: { stealPercent: 35, starved: true }, passed: false, failures: [notJudged] }),
+    );
+    expect(starved).toContain(
+      `name="the host left this machine's CPU to the run (steal under 20%)"`.replace(/'/g, '&apos;'),
+    );
+    expect(starved).toContain(`<failure message="${notJudged.replace(/'/g, '&apos;')}" type="not-judged"`);
+    // A headroom step records a starved host and is judged as measured.
+    const judged = renderLoadJunit(summaryOf({ host: { stealPercent: 35, starved: true } }));
+    expect(judged).not.toContain('not-judged');
+  });
+
   it('has one case per endpoint, failing the slower one with its numbers, while the blend passes', () => {
     const xml = renderLoadJunit(slowerEndpoints);
     expect(xml).toContain('tests="5" failures="1" skipped="1"');
