@@ -23,6 +23,21 @@ function privateKeyPem(): string {
     .toString();
 }
 
+/**
+ * A random 32-character key that gitleaks' generic-api-key rule always reads as one. Letters
+ * alternate with digits: the rule waves through a value that holds one of its stopwords (English
+ * words of three letters or more, such as "grab" or "entry") or no digit at all, and a key drawn
+ * freely from letters and digits did that about once in 65 runs.
+ */
+function genericApiKey(): string {
+  const letters = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ';
+  const digits = '23456789';
+  return Array.from(
+    { length: 16 },
+    () => `${letters[randomInt(letters.length)]}${digits[randomInt(digits.length)]}`,
+  ).join('');
+}
+
 describe('the secrets gate', () => {
   let project: ScratchProject;
   let reports: string;
@@ -96,10 +111,7 @@ describe('the secrets gate', () => {
   });
 
   it('lets setting names and secret ARNs pass, but not a generic key written beside them', () => {
-    const apiSecret = Array.from(
-      { length: 32 },
-      () => 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789'[randomInt(57)],
-    ).join('');
+    const apiSecret = genericApiKey();
     project.write(
       'service/src/planted-settings.ts',
       [
