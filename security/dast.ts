@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
+import { DastFinding, dastFindings } from './dast-findings';
 import { parseCommandLine, runMain } from '../pipeline/kit/cli';
 import { reportDir } from '../pipeline/kit/reports';
 import { GATES } from '../pipeline/model/gates';
@@ -54,15 +54,12 @@ export interface DastProps {
    * @default a new one each run
    */
   readonly seed?: number;
-}
-
-export interface DastFinding {
-  /** The operation, e.g. `POST /memories`. */
-  readonly route: string;
-  /** The check that failed, e.g. `ST108 Response violates schema`. */
-  readonly check: string;
-  /** The request that showed it, as a curl command. */
-  readonly request?: string;
+  /**
+   * The path templates of the contract the environment serves, to name the operation a
+   * stateful finding's request went to.
+   * @default none: such a finding is named after its phase
+   */
+  readonly paths?: readonly string[];
 }
 
 export interface DastResult {
@@ -79,32 +76,6 @@ export interface DastResult {
 }
 
 export const DAST_REPORTS = { junit: 'junit.xml', json: 'schemathesis.json', html: 'html' } as const;
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  isArray: (name) => ['testsuite', 'testcase', 'failure', 'error'].includes(name),
-});
-
-interface JunitCase {
-  readonly name: string;
-  readonly failure?: ReadonlyArray<{ readonly message?: string; readonly '#text'?: string } | string>;
-  readonly error?: ReadonlyArray<{ readonly message?: string; readonly '#text'?: string } | string>;
-}
-
-/** Each failed operation of schemathesis's JUnit report: its first failed check and the curl that reproduces it. */
-export function dastFindings(junitXml: string): DastFinding[] {
-  const document = parser.parse(junitXml) as { testsuites?: { testsuite?: ReadonlyArray<{ testcase?: JunitCase[] }> } };
-  const cases = (document.testsuites?.testsuite ?? []).flatMap((suite) => suite.testcase ?? []);
-  return cases.flatMap((testCase) =>
-    [...(testCase.failure ?? []), ...(testCase.error ?? [])].map((failure) => {
-      const text = typeof failure === 'string' ? failure : (failure['#text'] ?? '');
-      const check = /^- (ST\d+ .+)$/m.exec(text)?.[1] ?? (typeof failure === 'string' ? 'failed' : failure.message);
-      const request = /Reproduce with:\s*\n\s*(curl .+)$/m.exec(text)?.[1];
-      return { route: testCase.name, check: check ?? 'failed', ...(request ? { request } : {}) };
-    }),
-  );
-}
 
 interface SchemathesisJson {
   readonly test_cases?: { readonly generated?: number };
@@ -168,7 +139,9 @@ export async function runDast(props: DastProps): Promise<DastResult> {
   const run = JSON.parse(text) as SchemathesisJson;
   return {
     exitCode,
-    findings: existsSync(junit) ? dastFindings(readFileSync(junit, 'utf8')) : [],
+    findings: existsSync(junit)
+      ? dastFindings(readFileSync(junit, 'utf8'), { apiUrl: props.apiUrl, paths: props.paths ?? [] })
+      : [],
     testCases: run.test_cases?.generated ?? 0,
     operations: run.operations?.tested ?? 0,
     seconds: run.running_time ?? 0,
@@ -182,18 +155,23 @@ export async function runDast(props: DastProps): Promise<DastResult> {
 
 /**
  * The API and its contract must answer before schemathesis starts: an unreachable environment
- * is said so (the integration tests' own check of `/health`), never a result.
+ * is said so (the integration tests' own check of `/health`), never a result. Answers the
+ * contract's path templates, or why it could not be read.
  */
-async function reachContract(apiUrl: string): Promise<string | undefined> {
+async function readContract(apiUrl: string): Promise<{ paths: string[] } | { unreachable: string }> {
   try {
     await reachApi(apiUrl);
   } catch (err) {
-    return (err as Error).message;
+    return { unreachable: (err as Error).message };
   }
   const answer = await fetch(`${apiUrl}${CONTRACT_PATH}`, { signal: AbortSignal.timeout(10_000) });
-  return answer.status === 200
-    ? undefined
-    : `${apiUrl}${CONTRACT_PATH} answered ${answer.status}: does this release serve its contract?`;
+  if (answer.status !== 200) {
+    return {
+      unreachable: `${apiUrl}${CONTRACT_PATH} answered ${answer.status}: does this release serve its contract?`,
+    };
+  }
+  const document = (await answer.json().catch(() => ({}))) as { paths?: Record<string, unknown> };
+  return { paths: Object.keys(document.paths ?? {}) };
 }
 
 runMain(async () => {
@@ -204,8 +182,9 @@ runMain(async () => {
   });
   const apiUrl = apiUrlFromEnvironment();
   const reports = reportDir('dast');
-  const unreachable = await reachContract(apiUrl);
-  if (unreachable) {
+  const contract = await readContract(apiUrl);
+  if ('unreachable' in contract) {
+    const unreachable = contract.unreachable;
     // `npx projen` turns every failure into exit code 1: the engines read "could not check" here.
     writeFileSync(
       path.join(reports, DAST_REPORTS.json),
@@ -227,12 +206,16 @@ runMain(async () => {
     maxExamples: number('max-examples', values['max-examples']),
     maxSeconds: number('max-seconds', values['max-seconds']),
     seed: number('seed', values.seed),
+    paths: contract.paths,
   });
   console.log(`reports: ${path.join(reports, DAST_REPORTS.junit)}, ${path.join(reports, DAST_REPORTS.html)}`);
   const ran = `${result.testCases} requests over ${result.operations} operations in ${result.seconds.toFixed(0)} s (seed ${result.seed ?? 'unknown'})`;
   if (result.findings.length > 0) {
     for (const finding of result.findings) {
-      console.log(`FAIL ${finding.route}: ${finding.check}${finding.request ? `\n     ${finding.request}` : ''}`);
+      const foundBy = finding.foundBy ? ` (found by schemathesis's ${finding.foundBy})` : '';
+      console.log(
+        `FAIL ${finding.route}: ${finding.check}${foundBy}${finding.request ? `\n     ${finding.request}` : ''}`,
+      );
     }
     const first = result.findings[0];
     console.log(
