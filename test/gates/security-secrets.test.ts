@@ -31,8 +31,8 @@ function privateKeyPem(): string {
 
 /**
  * A random 32-character key that gitleaks' generic-api-key rule always reads as one. Letters
- * alternate with digits: the rule waves through a value that holds one of its stopwords (English
- * words of three letters or more, such as "grab" or "entry") or no digit at all, and a key drawn
+ * alternate with digits: the rule waves through a value that holds one of its 1,448 stopwords
+ * (words of three letters or more, such as "beta" or "entry") or no digit at all, and a key drawn
  * freely from letters and digits did that about once in 65 runs.
  */
 function genericApiKey(): string {
