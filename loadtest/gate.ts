@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   console.log(describeEndpoints(summary));
   console.log(describeBaseline(summary));
   console.log(`reports: ${dir}/report.html`);
-  if (summary.host?.starved) {
+  if (summary.host?.judged === false) {
     console.log(
       `${gate} NOT JUDGED: the host starved all ${RUNS_ON_A_STARVED_HOST} runs, so their latencies measured the host, ` +
         `not the release; deliver again when the machine is quieter`,

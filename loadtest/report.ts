@@ -69,7 +69,7 @@ export function renderLoadJunit(summary: LoadSummary): string {
   cases.push(
     comparisonCase(summary, summary.reference, 'the reference baseline', summary.referenceNote ?? 'not compared'),
   );
-  if (summary.host?.starved && !summary.passed) {
+  if (summary.host?.judged === false) {
     // A gate's run the host starved is not judged: its reports say so, not only its exit code.
     cases.unshift({
       name: `the host left this machine's CPU to the run (steal under ${STARVED_HOST_STEAL_SHARE * 100}%)`,

@@ -113,9 +113,11 @@ export const loadSummarySchema = z.object({
   failures: z.array(z.string()),
   /**
    * The share of this machine's CPU the host took while k6 ran (steal), where it could be read;
-   * `starved` at or over the share at which a latency measures the host.
+   * `starved` at or over the share at which a latency measures the host; `judged` false when a
+   * gate left a starved run unjudged (no pass and no regression), true when the run was judged as
+   * measured (every quiet run, and a starved headroom step).
    */
-  host: z.object({ stealPercent: z.number(), starved: z.boolean() }).optional(),
+  host: z.object({ stealPercent: z.number(), starved: z.boolean(), judged: z.boolean().default(true) }).optional(),
   /** Set on a baseline: the promotion that made this run the one later runs are compared with. */
   promotion: promotion.optional(),
   /** Set on a reference baseline: who made this run the reference, when and why. */

@@ -367,13 +367,20 @@ export function evaluateRun(facts: RunFacts, comparisons: Comparisons): Verdict 
   const host = facts.host;
   if (!host) return { summary, exitCode };
   const starved = host.steal >= STARVED_HOST_STEAL_SHARE;
-  const withHost = { ...summary, host: { stealPercent: round(host.steal * 100, 1), starved } };
-  if (!starved || host.judgeStarved) return { summary: withHost, exitCode };
+  const stealPercent = round(host.steal * 100, 1);
+  if (!starved || host.judgeStarved) {
+    return { summary: { ...summary, host: { stealPercent, starved, judged: true } }, exitCode };
+  }
   const notJudged =
     `scenario ${plan.scenario}: not judged: the host took ${(host.steal * 100).toFixed(0)}% of this machine's CPU ` +
     `(steal) while k6 ran, at or over the ${STARVED_HOST_STEAL_SHARE * 100}% at which a latency measures the host, not the release`;
   return {
-    summary: { ...withHost, passed: false, failures: [notJudged, ...failures] },
+    summary: {
+      ...summary,
+      host: { stealPercent, starved, judged: false },
+      passed: false,
+      failures: [notJudged, ...failures],
+    },
     exitCode: NOT_JUDGED_EXIT_CODE,
   };
 }

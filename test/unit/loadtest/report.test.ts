@@ -117,15 +117,20 @@ describe('the JUnit rendering of a load run', () => {
   it('fails a case saying so when the host starved a run it did not judge, and adds none for a run it judged', () => {
     const notJudged = "scenario current: not judged: the host took 35% of this machine's CPU (steal) while k6 ran";
     const starved = renderLoadJunit(
-      summaryOf({ host: { stealPercent: 35, starved: true }, passed: false, failures: [notJudged] }),
+      summaryOf({ host: { stealPercent: 35, starved: true, judged: false }, passed: false, failures: [notJudged] }),
     );
     expect(starved).toContain(
       `name="the host left this machine's CPU to the run (steal under 20%)"`.replace(/'/g, '&apos;'),
     );
     expect(starved).toContain(`<failure message="${notJudged.replace(/'/g, '&apos;')}" type="not-judged"`);
-    // A headroom step records a starved host and is judged as measured.
-    const judged = renderLoadJunit(summaryOf({ host: { stealPercent: 35, starved: true } }));
+    // A headroom step records a starved host and is judged as measured: past the knee it fails on
+    // its thresholds, and says that, not that it was left unjudged.
+    const pastTheKnee = 'scenario current: p95 412 ms over the 200 ms limit';
+    const judged = renderLoadJunit(
+      summaryOf({ host: { stealPercent: 35, starved: true, judged: true }, passed: false, failures: [pastTheKnee] }),
+    );
     expect(judged).not.toContain('not-judged');
+    expect(judged).not.toContain('the host left this machine');
   });
 
   it('has one case per endpoint, failing the slower one with its numbers, while the blend passes', () => {
@@ -159,9 +164,9 @@ describe('the readable load report', () => {
 
   it('says what the host took of the CPU while k6 ran, and when that left the run unjudged', () => {
     expect(html).not.toContain('(steal)');
-    const quiet = renderReportHtml({ ...failedRun, host: { stealPercent: 3.1, starved: false } }, {});
+    const quiet = renderReportHtml({ ...failedRun, host: { stealPercent: 3.1, starved: false, judged: true } }, {});
     expect(quiet).toContain("the host took 3.1% of this machine's CPU (steal)</p>");
-    const starved = renderReportHtml({ ...failedRun, host: { stealPercent: 35, starved: true } }, {});
+    const starved = renderReportHtml({ ...failedRun, host: { stealPercent: 35, starved: true, judged: false } }, {});
     expect(starved).toContain(
       "the host took 35% of this machine's CPU (steal): <strong>starved</strong>, its latencies measure the host</p>",
     );

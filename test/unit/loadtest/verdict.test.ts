@@ -7,7 +7,7 @@ import { DEFAULT_REGRESSION_TOLERANCE } from '../../../loadtest/budget';
 import { gateScenario, planLoad } from '../../../loadtest/plan';
 import { LOAD_PROFILE } from '../../../loadtest/profile';
 import { untilJudged } from '../../../loadtest/run';
-import { BaselineLookup, findBaseline, readSummary, unfitAsBaseline } from '../../../loadtest/summary';
+import { BaselineLookup, findBaseline, parseSummary, readSummary, unfitAsBaseline } from '../../../loadtest/summary';
 import {
   evaluateRun,
   HostDuringRun,
@@ -131,7 +131,7 @@ describe('a run the host starved of CPU', () => {
   it('is not judged by a gate: no regression, and no pass either, so it can never become a baseline', () => {
     const slow = evaluate({ p95: 60 }, 0, baseline, gateOn(0.35));
     expect(slow.exitCode).toBe(NOT_JUDGED_EXIT_CODE);
-    expect(slow.summary.host).toEqual({ stealPercent: 35, starved: true });
+    expect(slow.summary.host).toEqual({ stealPercent: 35, starved: true, judged: false });
     expect(slow.summary.passed).toBe(false);
     expect(slow.summary.failures[0]).toBe(
       "scenario tenfold: not judged: the host took 35% of this machine's CPU (steal) while k6 ran, at or over the 20% at which a latency measures the host, not the release",
@@ -148,7 +148,7 @@ describe('a run the host starved of CPU', () => {
   it('is judged as measured under the share, with the share recorded', () => {
     const slow = evaluate({ p95: 60 }, 0, baseline, gateOn(0.19));
     expect(slow.exitCode).toBe(REGRESSION_EXIT_CODE);
-    expect(slow.summary.host).toEqual({ stealPercent: 19, starved: false });
+    expect(slow.summary.host).toEqual({ stealPercent: 19, starved: false, judged: true });
     const fast = evaluate({ p95: 21 }, 0, baseline, gateOn(0.19));
     expect(fast.exitCode).toBe(0);
     expect(fast.summary.passed).toBe(true);
@@ -157,7 +157,12 @@ describe('a run the host starved of CPU', () => {
   it('is judged as measured in a headroom step, which only records the share', () => {
     const step = evaluate({ p95: 21 }, 0, baseline, { steal: 0.35, judgeStarved: true });
     expect(step.exitCode).toBe(0);
-    expect(step.summary).toMatchObject({ passed: true, host: { stealPercent: 35, starved: true } });
+    expect(step.summary).toMatchObject({ passed: true, host: { stealPercent: 35, starved: true, judged: true } });
+  });
+
+  it('reads a summary that does not say whether it was judged as judged (summaries written before it was recorded)', () => {
+    const written = JSON.stringify({ ...summaryOf({}), host: { stealPercent: 35, starved: true } });
+    expect(parseSummary(written, 'summary.json').host).toEqual({ stealPercent: 35, starved: true, judged: true });
   });
 
   it('is run again by a gate, at most three times, until a run is judged, whatever the runs measured', async () => {
@@ -170,7 +175,7 @@ describe('a run the host starved of CPU', () => {
     );
     expect(runs).toBe(3);
     expect(verdict.exitCode).toBe(0);
-    expect(verdict.summary.host).toEqual({ stealPercent: 5, starved: false });
+    expect(verdict.summary.host).toEqual({ stealPercent: 5, starved: false, judged: true });
     expect(lines).toEqual([
       "run 1 of 3 not judged: the host took 40% of this machine's CPU (steal) while k6 ran; running again",
       "run 2 of 3 not judged: the host took 30% of this machine's CPU (steal) while k6 ran; running again",
@@ -195,6 +200,7 @@ describe('a run the host starved of CPU', () => {
     expect(runs).toBe(3);
     expect(verdict.exitCode).toBe(NOT_JUDGED_EXIT_CODE);
     expect(verdict.summary.passed).toBe(false);
+    expect(verdict.summary.host?.judged).toBe(false);
   });
 });
 
